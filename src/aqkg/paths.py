@@ -27,7 +27,8 @@ def project_root() -> Path:
     if (checkout / _MARKER).is_file():
         return checkout
     raise FileNotFoundError(
-        "cannot find the aqkg project folder (ontology/aqkg.ttl): run from inside it or set AQKG_HOME"
+        "cannot find the aqkg project folder (ontology/aqkg.ttl): "
+        "run from inside it or set AQKG_HOME"
     )
 
 

@@ -1,0 +1,90 @@
+"""`aqkg build`: ontology + data files -> validated, reasoned, named-graph store."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH
+from aqkg.reason import inferred_triples
+from aqkg.report import Report
+from aqkg.sources import load_project_files, project_files
+from aqkg.store import EmbeddedStore, StoreError, replace_store_directory
+from aqkg.validate import validate_triples
+
+# Graphs the build owns and rewrites; any other graph in the store (an ESCO import, say) is
+# carried over untouched.
+BUILT_GRAPH_PREFIXES = (GRAPH_BASE + "ontology/", GRAPH_BASE + "data/", INFERRED_GRAPH)
+
+
+@dataclass
+class BuildSummary:
+    files: int
+    triples_per_graph: dict[str, int]
+    report: Report
+    written: bool
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build(
+    store_path: Path | None, *, allow_invalid: bool = False, files: list[Path] | None = None
+) -> tuple[BuildSummary, EmbeddedStore]:
+    """Load, validate, reason and (when valid or allowed) write the store.
+
+    With store_path None everything stays in memory. The on-disk store is replaced only at the
+    end and in one rename, so a failed build leaves the previous store intact.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    sources = files if files is not None else project_files()
+    staging = load_project_files(sources)
+    timings["load"] = time.perf_counter() - started
+
+    report = _validate_all(staging)
+    timings["validate"] = time.perf_counter() - started - sum(timings.values())
+
+    project_graphs = staging.graph_names()
+    staging.add_triples(INFERRED_GRAPH, inferred_triples(staging, project_graphs))
+    timings["reason"] = time.perf_counter() - started - sum(timings.values())
+
+    written = False
+    if report.conforms or allow_invalid:
+        if store_path is not None:
+            _carry_over_foreign_graphs(store_path, staging)
+            replace_store_directory(store_path, staging)
+            timings["write"] = time.perf_counter() - started - sum(timings.values())
+        written = True
+    summary = BuildSummary(
+        files=len(sources),
+        triples_per_graph=staging.triple_counts(),
+        report=report,
+        written=written,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
+    return summary, staging
+
+
+def _validate_all(staging: EmbeddedStore) -> Report:
+    """Every record of every data file, against the shapes, in one pySHACL run."""
+    data_graphs = [g for g in staging.graph_names() if g.startswith(GRAPH_BASE + "data/")]
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object) for g in data_graphs for q in staging.quads(g)
+    ]
+    return validate_triples(triples, staging, checked=[f"{len(data_graphs)} data files"])
+
+
+def _carry_over_foreign_graphs(store_path: Path, staging: EmbeddedStore) -> None:
+    if not (store_path / "CURRENT").is_file():
+        return
+    try:
+        previous = EmbeddedStore.open(store_path, read_only=True)
+    except StoreError:
+        return
+    for graph in previous.graph_names():
+        if not graph.startswith(BUILT_GRAPH_PREFIXES):
+            staging.add_quads(previous.quads(graph))

@@ -1,0 +1,222 @@
+"""The `aqkg` command line. Each subcommand is a thin layer over one module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from aqkg import report as report_output
+from aqkg import results as result_output
+from aqkg.paths import project_root
+from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve
+from aqkg.rdf_input import UnusableInputError
+from aqkg.store import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """An error to print as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (CliError, UnusableInputError, StoreError, QueryParamError, FileNotFoundError) as error:
+        print(f"aqkg: error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("aqkg: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("AQKG_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"aqkg: internal error: {type(error).__name__}: {error} "
+            "(set AQKG_DEBUG=1 for details and report it)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aqkg", description="Knowledge graph of ASEAN qualifications and their recognition."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    build = sub.add_parser("build", help="load ontology and data, validate, reason, store")
+    _store_options(build)
+    build.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help="write the store even when the data has violations",
+    )
+    build.set_defaults(handler=_cmd_build)
+
+    validate = sub.add_parser("validate", help="check RDF files against the shapes")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--format", choices=sorted(report_output.FORMATTERS), default="text")
+    validate.add_argument(
+        "--store", type=Path, help="store holding the vocabularies to check against"
+    )
+    validate.set_defaults(handler=_cmd_validate)
+
+    query = sub.add_parser("query", help="run a named query, a .rq file or -e 'SPARQL'")
+    query.add_argument("query", nargs="?", metavar="NAME|FILE.rq")
+    query.add_argument("-e", "--execute", metavar="SPARQL", help="a SPARQL SELECT to run")
+    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    query.add_argument("--format", choices=sorted(result_output.FORMATTERS), default="table")
+    _store_options(query)
+    query.set_defaults(handler=_cmd_query)
+
+    queries = sub.add_parser("queries", help="list the named queries")
+    queries.set_defaults(handler=_cmd_queries)
+
+    import_cmd = sub.add_parser("import", help="import a reference classification")
+    import_sub = import_cmd.add_subparsers(required=True, metavar="SOURCE")
+    esco = import_sub.add_parser("esco", help="ESCO CSV export (ISCO-08 groups, occupations)")
+    esco.add_argument("folder", type=Path, metavar="DIR")
+    esco.add_argument("--store", type=Path)
+    esco.set_defaults(handler=_cmd_import_esco)
+    return parser
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    where.add_argument(
+        "--memory",
+        action="store_true",
+        help="build in memory from the project files, keep nothing on disk",
+    )
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    return args.store if args.store else project_root() / DEFAULT_STORE_DIR
+
+
+# -- build ---------------------------------------------------------------------------------------
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from aqkg.build import build
+
+    store_path = None if args.memory else _store_path(args)
+    summary, _ = build(store_path, allow_invalid=args.allow_invalid)
+    print(
+        f"{summary.files} files -> {sum(summary.triples_per_graph.values())} triples "
+        f"in {len(summary.triples_per_graph)} graphs"
+    )
+    for graph, count in sorted(summary.triples_per_graph.items()):
+        print(f"  {count:>7}  {graph}")
+    if summary.report.findings:
+        print(report_output.as_text(summary.report))
+    else:
+        print("validation: CONFORMS (0 violations, 0 warnings)")
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
+    target = "memory" if store_path is None else str(store_path)
+    state = "written to" if summary.written and store_path else "NOT written to"
+    print(f"store {state} {target}; {summary.seconds:.1f}s ({timings})")
+    if not summary.report.conforms and not args.allow_invalid:
+        print("build stopped: fix the violations above, or pass --allow-invalid", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+# -- validate ------------------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from aqkg.validate import validate_files
+
+    context = EmbeddedStore.open(args.store) if args.store else _default_context()
+    result = validate_files(args.files, context)
+    print(report_output.FORMATTERS[args.format](result))
+    return EXIT_OK if result.conforms else EXIT_INVALID
+
+
+def _default_context() -> EmbeddedStore | None:
+    """The built store when there is one; otherwise the project files are read afresh."""
+    path = project_root() / DEFAULT_STORE_DIR
+    return EmbeddedStore.open(path) if (path / "CURRENT").is_file() else None
+
+
+# -- query ---------------------------------------------------------------------------------------
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    if bool(args.query) == bool(args.execute):
+        raise CliError("give either a query NAME or FILE.rq, or -e 'SPARQL' (not both)")
+    named: NamedQuery | None = None
+    if args.execute:
+        sparql = args.execute
+    else:
+        target = resolve(args.query)
+        if isinstance(target, NamedQuery):
+            named, sparql = target, target.text
+        else:
+            sparql = target.read_text(encoding="utf-8")
+    bindings = bind_params(named, _param_pairs(args.param))
+    store = _open_for_query(args)
+    result = store.select(sparql, bindings)
+    print(result_output.FORMATTERS[args.format](result))
+    return EXIT_OK
+
+
+def _param_pairs(items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise CliError(f"--param {item!r}: write NAME=VALUE")
+        pairs[name] = value
+    return pairs
+
+
+def _open_for_query(args: argparse.Namespace) -> EmbeddedStore:
+    if args.memory:
+        from aqkg.build import build
+
+        _, store = build(None, allow_invalid=True)
+        return store
+    return EmbeddedStore.open(_store_path(args))
+
+
+def _cmd_queries(args: argparse.Namespace) -> int:
+    for query in catalogue().values():
+        params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
+        print(f"{query.name:<40} {query.summary}" + (f"  [{params}]" if params else ""))
+    return EXIT_OK
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def _cmd_import_esco(args: argparse.Namespace) -> int:
+    from aqkg.esco import EscoImportError, import_esco
+
+    store = EmbeddedStore.open(_store_path(args), read_only=False)
+    try:
+        summary = import_esco(store.oxigraph, args.folder, progress=sys.stderr.isatty())
+    except EscoImportError as error:
+        raise CliError(str(error)) from None
+    store.flush()
+    print(
+        f"imported {summary.isco_groups} ISCO-08 groups and {summary.occupations} ESCO "
+        f"occupations ({summary.triples} triples) in {summary.seconds:.1f}s"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
