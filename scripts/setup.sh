@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up a fresh machine: system packages the tests need, then a virtualenv with aqkg in it.
+# Idempotent: run it as often as you like.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)  # HermiT, via owlready2
+
+if ((${#need_apt[@]})); then
+  echo "setup: installing ${need_apt[*]} with apt-get"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+echo "setup: ready (.venv)"
