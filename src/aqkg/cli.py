@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     queries = sub.add_parser("queries", help="list the named queries")
     queries.set_defaults(handler=_cmd_queries)
 
+    coverage = sub.add_parser("coverage", help="member state x kind matrix of what the graph holds")
+    coverage.add_argument("--format", choices=["json", "markdown", "table"], default="table")
+    _store_options(coverage)
+    coverage.set_defaults(handler=_cmd_coverage)
+
     import_cmd = sub.add_parser("import", help="import a reference classification")
     import_sub = import_cmd.add_subparsers(required=True, metavar="SOURCE")
     esco = import_sub.add_parser("esco", help="ESCO CSV export (ISCO-08 groups, occupations)")
@@ -196,6 +201,13 @@ def _cmd_queries(args: argparse.Namespace) -> int:
     for query in catalogue().values():
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
         print(f"{query.name:<40} {query.summary}" + (f"  [{params}]" if params else ""))
+    return EXIT_OK
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from aqkg.coverage import FORMATTERS, coverage_matrix
+
+    print(FORMATTERS[args.format](coverage_matrix(_open_for_query(args))))
     return EXIT_OK
 
 
