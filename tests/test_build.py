@@ -1,0 +1,131 @@
+"""`aqkg build` on the shipped data, into a real on-disk pyoxigraph store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from aqkg.build import build
+from aqkg.cli import main
+from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH, project_root
+from aqkg.queries import bind_params, catalogue
+from aqkg.sources import project_files
+from aqkg.store import EmbeddedStore
+
+AQKG = "https://w3id.org/aqkg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store_path = tmp_path_factory.mktemp("build") / "store"
+    assert main(["build", "--store", str(store_path)]) == 0
+    return store_path
+
+
+@pytest.fixture(scope="module")
+def store(built: Path) -> EmbeddedStore:
+    return EmbeddedStore.open(built)
+
+
+def run(store: EmbeddedStore, name: str, **params: str) -> list[dict[str, str]]:
+    query = catalogue()[name]
+    result = store.select(query.text, bind_params(query, params))
+    return [
+        {v: (t.value if t is not None else "") for v, t in zip(result.variables, row, strict=True)}
+        for row in result.rows
+    ]
+
+
+def test_one_named_graph_per_source_file_plus_inferences(store: EmbeddedStore) -> None:
+    graphs = set(store.graph_names())
+    expected = {GRAPH_BASE + p.relative_to(project_root()).with_suffix("").as_posix()
+                for p in project_files()}
+    assert expected | {INFERRED_GRAPH} == graphs
+    counts = store.triple_counts()
+    assert all(counts[g] > 0 for g in graphs)
+
+
+def test_aqrf_has_eight_levels_with_both_descriptor_domains(store: EmbeddedStore) -> None:
+    rows = run(store, "frameworks")
+    aqrf = [r for r in rows if r["code"] == "ASEAN"]
+    assert len(aqrf) == 1 and aqrf[0]["levelsInGraph"] == "8"
+    domains = store.select(
+        "PREFIX aqkg: <https://w3id.org/aqkg/ontology#> "
+        "SELECT ?rank (COUNT(DISTINCT ?domain) AS ?domains) WHERE { "
+        "?level aqkg:inFramework <https://w3id.org/aqkg/id/framework/ASEAN/AQRF> ; aqkg:rank ?rank ."
+        "?descriptor aqkg:describesLevel ?level ; aqkg:descriptorDomain ?domain } GROUP BY ?rank"
+    )
+    assert sorted((int(r[0].value), int(r[1].value)) for r in domains.rows if r[0] and r[1]) == [
+        (rank, 2) for rank in range(1, 9)
+    ]
+
+
+def test_at_least_three_nqfs_list_levels_with_their_referencing(store: EmbeddedStore) -> None:
+    rows = run(store, "framework-levels")
+    with_levels = {r["code"] for r in rows}
+    with_status = {r["code"] for r in rows if r["referencingStatus"]}
+    assert len(with_levels) >= 3
+    assert with_levels == with_status
+    philippines = run(store, "framework-levels", country="PH")
+    assert [int(r["rank"]) for r in philippines] == sorted(int(r["rank"]) for r in philippines)
+    assert {r["code"] for r in philippines} == {"PH"}
+
+
+def test_inferences_are_materialised(store: EmbeddedStore) -> None:
+    # owl:inverseOf: hasLevelAlignment/partOfReferencing, subclasses typed up to their parents
+    inferred = {q.predicate.value for q in store.quads(INFERRED_GRAPH)}
+    assert "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" in inferred
+    subclass_typed = store.raw_query(
+        "ASK { GRAPH <" + INFERRED_GRAPH + "> { ?f a <" + AQKG + "QualificationsFramework> } }"
+    )
+    assert bool(subclass_typed)
+
+
+def test_ad_hoc_sparql_runs_against_the_same_store(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["query", "--store", str(built), "--format", "csv", "-e",
+                 "SELECT (COUNT(*) AS ?n) WHERE { ?s a <" + AQKG + "MemberState> }"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "10"]
+
+
+def test_rebuild_is_idempotent_and_keeps_imported_graphs(built: Path) -> None:
+    foreign = "https://w3id.org/aqkg/graph/esco"
+    writable = EmbeddedStore.open(built, read_only=False)
+    before = writable.triple_counts()
+    writable.add_triples(foreign, [ox.Triple(ox.NamedNode("http://x/a"),
+                                             ox.NamedNode("http://x/p"), ox.Literal("kept"))])
+    writable.flush()
+    del writable
+    build(built)
+    after = EmbeddedStore.open(built).triple_counts()
+    assert after.pop(foreign) == 1
+    assert after == before
+
+
+def test_a_build_with_violations_stops_and_leaves_the_store_as_it_was(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = tmp_path / "project"
+    for folder in ("ontology", "shapes", "queries", "data"):
+        shutil.copytree(project_root() / folder, project / folder)
+    bad = project / "data" / "countries" / "ph" / "broken-submission.ttl"
+    shutil.copy(Path(__file__).parent / "fixtures/submissions/level-of-another-country.ttl", bad)
+    store_copy = tmp_path / "store"
+    shutil.copytree(built, store_copy)
+    before = EmbeddedStore.open(store_copy).triple_counts()
+    monkeypatch.setenv("AQKG_HOME", str(project))
+
+    assert main(["build", "--store", str(store_copy)]) == 1
+    out = capsys.readouterr()
+    assert "TEST-002" in out.out and "VIOLATION" in out.out
+    assert "--allow-invalid" in out.err
+    assert EmbeddedStore.open(store_copy).triple_counts() == before
+
+    assert main(["build", "--store", str(store_copy), "--allow-invalid"]) == 0
+    assert EmbeddedStore.open(store_copy).triple_counts() != before
