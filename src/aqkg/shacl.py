@@ -50,8 +50,10 @@ def run_shacl(
     """Validate ``data`` against the shapes; return (conforms, report graph).
 
     ``shapes`` and ``ontology`` default to :func:`load_shapes` and :func:`load_ontology`.
-    ``data`` is not modified. Conformance counts Violations only (see :func:`conforms`); the
-    report lists every result, Warnings included.
+    ``data`` is not modified. Pass one plain graph holding everything the data refers to
+    (vocabularies, frameworks...): pyshacl would validate each named graph of a Dataset apart.
+    Conformance counts Violations only (see :func:`conforms`); the report lists every result,
+    Warnings included.
     """
     _, report, _ = pyshacl.validate(
         data,
