@@ -41,8 +41,10 @@ def run(store: EmbeddedStore, name: str, **params: str) -> list[dict[str, str]]:
 
 def test_one_named_graph_per_source_file_plus_inferences(store: EmbeddedStore) -> None:
     graphs = set(store.graph_names())
-    expected = {GRAPH_BASE + p.relative_to(project_root()).with_suffix("").as_posix()
-                for p in project_files()}
+    expected = {
+        GRAPH_BASE + p.relative_to(project_root()).with_suffix("").as_posix()
+        for p in project_files()
+    }
     assert expected | {INFERRED_GRAPH} == graphs
     counts = store.triple_counts()
     assert all(counts[g] > 0 for g in graphs)
@@ -87,8 +89,17 @@ def test_inferences_are_materialised(store: EmbeddedStore) -> None:
 def test_ad_hoc_sparql_runs_against_the_same_store(
     built: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["query", "--store", str(built), "--format", "csv", "-e",
-                 "SELECT (COUNT(*) AS ?n) WHERE { ?s a <" + AQKG + "MemberState> }"])
+    code = main(
+        [
+            "query",
+            "--store",
+            str(built),
+            "--format",
+            "csv",
+            "-e",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s a <" + AQKG + "MemberState> }",
+        ]
+    )
     assert code == 0
     assert capsys.readouterr().out.splitlines() == ["n", "10"]
 
@@ -97,8 +108,10 @@ def test_rebuild_is_idempotent_and_keeps_imported_graphs(built: Path) -> None:
     foreign = "https://w3id.org/aqkg/graph/esco"
     writable = EmbeddedStore.open(built, read_only=False)
     before = writable.triple_counts()
-    writable.add_triples(foreign, [ox.Triple(ox.NamedNode("http://x/a"),
-                                             ox.NamedNode("http://x/p"), ox.Literal("kept"))])
+    writable.add_triples(
+        foreign,
+        [ox.Triple(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal("kept"))],
+    )
     writable.flush()
     del writable
     build(built)
@@ -108,7 +121,9 @@ def test_rebuild_is_idempotent_and_keeps_imported_graphs(built: Path) -> None:
 
 
 def test_a_build_with_violations_stops_and_leaves_the_store_as_it_was(
-    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    built: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     project = tmp_path / "project"

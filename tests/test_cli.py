@@ -71,7 +71,7 @@ def test_turtle_report_is_a_shacl_validation_report(capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("broken.ttl", "not valid TURTLE"),
+        ("broken.ttl", "not valid Turtle"),
         ("valid-qualification.txt", "unknown file type '.txt'"),
         ("missing.ttl", "no such file"),
     ],

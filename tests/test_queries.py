@@ -54,8 +54,9 @@ def test_params_parse_type_and_requiredness() -> None:
 def test_bind_params_types_values() -> None:
     query = catalogue()["qualifications-at-aqrf-level"]
     bound = bind_params(query, {"level": "4", "country": "ph"})
-    assert bound["level"] == ox.Literal("4", datatype=ox.NamedNode(
-        "http://www.w3.org/2001/XMLSchema#integer"))
+    assert bound["level"] == ox.Literal(
+        "4", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    )
     assert bound["country"] == ox.NamedNode(COUNTRY + "PH")
 
 
@@ -80,10 +81,13 @@ def test_a_value_is_bound_as_a_term_never_pasted_into_the_query(tmp_path: Path) 
         "SELECT ?s ?name WHERE { ?s <http://x/label> ?name }\n"
     )
     store = EmbeddedStore.in_memory()
-    store.add_triples("http://x/g", [
-        ox.Triple(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/label"), ox.Literal("a")),
-        ox.Triple(ox.NamedNode("http://x/b"), ox.NamedNode("http://x/label"), ox.Literal("b")),
-    ])
+    store.add_triples(
+        "http://x/g",
+        [
+            ox.Triple(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/label"), ox.Literal("a")),
+            ox.Triple(ox.NamedNode("http://x/b"), ox.NamedNode("http://x/label"), ox.Literal("b")),
+        ],
+    )
     hostile = 'a" } UNION { ?s ?p ?name } #'
     query = read_query(rq)
     assert store.select(query.text, bind_params(query, {"name": hostile})).rows == []

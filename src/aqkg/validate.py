@@ -1,8 +1,9 @@
 """Validate submitted files against the shapes, together with what the graph already holds.
 
-A submission for country XX stands in for XX's data: it is checked against the ontology, the
-vocabularies, the regional data and the other countries' data, but not against XX's current
-graphs (which it would replace), so a revised record is not reported as a duplicate of itself.
+A submission stands in for the graphs that hold the records it describes: it is checked against
+everything else the graph holds (ontology, vocabularies, regional data, other files), but not
+against those graphs, which it would replace, so a revised record is not reported as a
+duplicate of itself. Source documents are shared by many files and do not count as overlap.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from aqkg.paths import GRAPH_BASE
 from aqkg.rdf_input import ntriples, parse_triples, to_rdflib
 from aqkg.report import Report, findings_from_report_graph
 from aqkg.sources import load_project_files
+from aqkg.sparql_cache import prepared_query_cache
 from aqkg.store import EmbeddedStore
 
-MEMBER_STATE = ox.NamedNode("https://w3id.org/aqkg/ontology#memberState")
-COUNTRY_BASE = "https://w3id.org/aqkg/id/country/"
+SOURCE_BASE = "https://w3id.org/aqkg/id/source/"
 
 
 def validate_files(paths: Sequence[Path], context: EmbeddedStore | None = None) -> Report:
@@ -35,26 +36,30 @@ def validate_files(paths: Sequence[Path], context: EmbeddedStore | None = None) 
 def validate_triples(
     submitted: list[ox.Triple], context: EmbeddedStore, checked: list[str]
 ) -> Report:
-    context_graphs = _context_graphs(context, _countries_of(submitted))
+    context_graphs = _context_graphs(context, _records_of(submitted))
     data = to_rdflib(ntriples(submitted) + context.dump_ntriples(context_graphs))
-    _, report_graph = shacl.run_shacl(data)
+    with prepared_query_cache():
+        _, report_graph = shacl.run_shacl(data)
     own_records = {str(t.subject.value) for t in submitted if not isinstance(t.subject, ox.Triple)}
     findings = findings_from_report_graph(report_graph, shacl.load_shapes())
     return Report([f for f in findings if f.focus in own_records], checked)
 
 
-def _countries_of(triples: list[ox.Triple]) -> set[str]:
+def _records_of(triples: list[ox.Triple]) -> set[ox.NamedNode]:
     return {
-        t.object.value.removeprefix(COUNTRY_BASE).lower()
+        t.subject
         for t in triples
-        if t.predicate == MEMBER_STATE and isinstance(t.object, ox.NamedNode)
+        if isinstance(t.subject, ox.NamedNode) and not t.subject.value.startswith(SOURCE_BASE)
     }
 
 
-def _context_graphs(context: EmbeddedStore, replaced_countries: set[str]) -> list[str]:
-    """Graphs built from project files (not inferences, not imports like ESCO), minus XX's."""
-    replaced = tuple(f"{GRAPH_BASE}data/countries/{c}/" for c in replaced_countries)
+def _context_graphs(context: EmbeddedStore, replaced_records: set[ox.NamedNode]) -> list[str]:
+    """Graphs built from project files (not inferences, not imports like ESCO), minus those
+    holding a record the submission describes."""
     project = (GRAPH_BASE + "ontology/", GRAPH_BASE + "data/")
     return [
-        g for g in context.graph_names() if g.startswith(project) and not g.startswith(replaced)
+        g
+        for g in context.graph_names()
+        if g.startswith(project)
+        and not any(q.subject in replaced_records for q in context.quads(g))
     ]

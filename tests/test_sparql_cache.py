@@ -1,0 +1,27 @@
+"""The prepared-query cache changes how fast pySHACL runs, never what it finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aqkg import shacl
+from aqkg.rdf_input import parse_triples, to_rdflib
+from aqkg.report import findings_from_report_graph
+from aqkg.sources import load_project_files
+from aqkg.sparql_cache import prepared_query_cache
+
+SUBMISSION = Path(__file__).parent / "fixtures/submissions/level-of-another-country.ttl"
+
+
+def test_same_findings_with_and_without_the_cache() -> None:
+    context = load_project_files()
+    data = to_rdflib(
+        context.dump_ntriples(context.graph_names())
+        + to_rdflib(parse_triples(SUBMISSION)).serialize(format="nt", encoding="utf-8")
+    )
+    _, plain_report = shacl.run_shacl(data)
+    with prepared_query_cache():
+        _, cached_report = shacl.run_shacl(data)
+    plain = findings_from_report_graph(plain_report)
+    assert plain == findings_from_report_graph(cached_report)
+    assert any("TEST-002" in f.focus for f in plain)
