@@ -57,7 +57,8 @@ def test_aqrf_has_eight_levels_with_both_descriptor_domains(store: EmbeddedStore
     domains = store.select(
         "PREFIX aqkg: <https://w3id.org/aqkg/ontology#> "
         "SELECT ?rank (COUNT(DISTINCT ?domain) AS ?domains) WHERE { "
-        "?level aqkg:inFramework <https://w3id.org/aqkg/id/framework/ASEAN/AQRF> ; aqkg:rank ?rank ."
+        "?level aqkg:inFramework <https://w3id.org/aqkg/id/framework/ASEAN/AQRF> ;"
+        " aqkg:rank ?rank ."
         "?descriptor aqkg:describesLevel ?level ; aqkg:descriptorDomain ?domain } GROUP BY ?rank"
     )
     assert sorted((int(r[0].value), int(r[1].value)) for r in domains.rows if r[0] and r[1]) == [
