@@ -124,10 +124,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     for graph, count in sorted(summary.triples_per_graph.items()):
         print(f"  {count:>7}  {graph}")
-    if summary.report.findings:
-        print(report_output.as_text(summary.report))
-    else:
-        print("validation: CONFORMS (0 violations, 0 warnings)")
+    print(report_output.as_summary(summary.report))
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
     target = "memory" if store_path is None else str(store_path)
     state = "written to" if summary.written and store_path else "NOT written to"

@@ -1,17 +1,18 @@
 """Materialise inferences at build time, so queries never need a reasoner.
 
-OWL 2 RL closure with owlrl (the reference implementation of the W3C rule set), plus the plain
-SKOS match triples that level alignments and mapping records stand for.
+OWL 2 RL closure with `reasonable` (a Rust implementation of the W3C OWL 2 RL rules, about 40x
+faster than owlrl here; tests check that its entailments about our records equal owlrl's), plus
+the plain SKOS match triples that level alignments and mapping records stand for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import owlrl
 import pyoxigraph as ox
 import rdflib
-from rdflib.namespace import OWL, RDF
+import reasonable
+from rdflib.namespace import OWL, RDF, XSD
 
 from aqkg.paths import queries_dir
 from aqkg.rdf_input import to_rdflib
@@ -25,24 +26,32 @@ BUILD_QUERIES = ("skos-matches-from-alignments.rq", "skos-matches-from-mappings.
 def inferred_triples(store: EmbeddedStore, graphs: Iterable[str]) -> list[ox.Triple]:
     """Triples entailed by the given graphs (OWL 2 RL) and the SKOS materialisation, minus
     what is already asserted and the trivial ones (x owl:sameAs x, x a owl:Thing)."""
-    graph_list = list(graphs)
-    asserted = to_rdflib(store.dump_ntriples(graph_list))
-    closure = rdflib.Graph()
-    for triple in asserted:
-        closure.add(triple)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(closure)
-    new = [t for t in closure if t not in asserted and not _trivial(t)]
-    entailed = _to_oxigraph(new)
+    asserted = to_rdflib(store.dump_ntriples(list(graphs)))
+    entailed = _to_oxigraph(owl_rl_entailments(asserted))
     seen = set(entailed)
     return entailed + [t for t in _skos_matches(store) if t not in seen]
 
 
-def _trivial(triple: RdflibTriple) -> bool:
+def owl_rl_entailments(asserted: rdflib.Graph) -> list[RdflibTriple]:
+    """What OWL 2 RL adds to `asserted`, without the trivial and the already-asserted."""
+    reasoner = reasonable.PyReasoner()
+    reasoner.from_graph(asserted)
+    closure = {_plain_string(t) for t in reasoner.reason()}
+    return [t for t in closure if t not in asserted and not is_trivial(t)]
+
+
+def _plain_string(triple: RdflibTriple) -> RdflibTriple:
+    """reasonable writes "x" as "x"^^xsd:string; rdflib keeps the two apart."""
     subject, predicate, obj = triple
-    if isinstance(subject, rdflib.Literal):
-        return True
+    if isinstance(obj, rdflib.Literal) and obj.datatype == XSD.string:
+        obj = rdflib.Literal(str(obj))
+    return subject, predicate, obj
+
+
+def is_trivial(triple: RdflibTriple) -> bool:
+    subject, predicate, obj = triple
+    if isinstance(subject, rdflib.Literal | rdflib.BNode):
+        return True  # literal subjects are not RDF; blank ones are OWL axiom plumbing
     if predicate == OWL.sameAs and subject == obj:
         return True
     return predicate == RDF.type and obj in (OWL.Thing, rdflib.RDFS.Resource)

@@ -102,11 +102,36 @@ def as_text(report: Report) -> str:
             where = f" [{_short(finding.path)}]" if finding.path else ""
             value = f" (value: {finding.value})" if finding.value else ""
             lines.append(f"  {finding.severity.upper()}{where}: {finding.message}{value}")
+    lines.append(_verdict(report))
+    return "\n".join(lines)
+
+
+def _verdict(report: Report) -> str:
     verdict = "CONFORMS" if report.conforms else "DOES NOT CONFORM"
-    lines.append(
+    return (
         f"{verdict}: {report.violations} violation(s), {report.warnings} warning(s) "
         f"in {len(report.by_focus())} record(s); checked {', '.join(report.checked)}"
     )
+
+
+def as_summary(report: Report, example_count: int = 3) -> str:
+    """Violations in full; warnings and infos counted per shape, with a few example records.
+
+    For whole-graph builds, where a hundred "add the year" warnings would bury the one
+    violation that stops the build.
+    """
+    violations = Report([f for f in report.findings if f.severity == "Violation"])
+    lines = as_text(violations).splitlines()[:-1]
+    others: dict[tuple[str, str], list[str]] = {}
+    for finding in report.findings:
+        if finding.severity != "Violation":
+            key = (finding.severity, finding.shape_name or finding.message)
+            others.setdefault(key, []).append(finding.focus)
+    for (severity, name), focuses in sorted(others.items()):
+        examples = ", ".join(_short(f) for f in focuses[:example_count])
+        more = f" and {len(focuses) - example_count} more" if len(focuses) > example_count else ""
+        lines.append(f"{len(focuses):>5} x {severity.upper()} {name}: {examples}{more}")
+    lines.append(_verdict(report))
     return "\n".join(lines)
 
 
@@ -115,6 +140,7 @@ def _short(iri: str) -> str:
         ("aqkg:", "https://w3id.org/aqkg/ontology#"),
         ("skos:", "http://www.w3.org/2004/02/skos/core#"),
         ("dcterms:", "http://purl.org/dc/terms/"),
+        ("id:", "https://w3id.org/aqkg/id/"),
     ):
         if iri.startswith(namespace):
             return prefix + iri[len(namespace) :]
