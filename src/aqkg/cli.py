@@ -171,8 +171,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     bindings = bind_params(named, _param_pairs(args.param))
     store = _open_for_query(args)
     result = store.select(sparql, bindings)
-    print(result_output.FORMATTERS[args.format](result))
+    _emit(result_output.FORMATTERS[args.format](result))
     return EXIT_OK
+
+
+def _emit(text: str) -> None:
+    """Print output that may already end with a newline (CSV, TSV) without adding another."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def _param_pairs(items: list[str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from aqkg.queries import catalogue
+from aqkg.results import plain
 from aqkg.store import EmbeddedStore
 
 KINDS = (
@@ -39,10 +40,9 @@ Matrix = dict[str, dict[str, Cell]]
 def coverage_matrix(store: EmbeddedStore) -> Matrix:
     result = store.select(catalogue()["coverage"].text)
     matrix: Matrix = {code: {kind: Cell(0, 0) for kind in KINDS} for code in COUNTRIES}
-    for code, kind, records, verified in result.rows:
-        assert code is not None and kind is not None and records and verified
-        row = matrix.setdefault(str(code.value), {k: Cell(0, 0) for k in KINDS})
-        row[str(kind.value)] = Cell(int(records.value), int(verified.value))
+    for code, kind, records, verified in ([plain(t) for t in row] for row in result.rows):
+        row = matrix.setdefault(code, {k: Cell(0, 0) for k in KINDS})
+        row[kind] = Cell(int(records), int(verified))
     return matrix
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -101,9 +102,13 @@ def _json_term(term: Term) -> dict[str, Any]:
     return {"type": "triple", "value": str(term)}
 
 
-FORMATTERS = {
+def as_tsv(result: SelectResult) -> str:
+    return as_delimited(result, "\t")
+
+
+FORMATTERS: dict[str, Callable[[SelectResult], str]] = {
     "table": as_table,
     "csv": as_delimited,
-    "tsv": lambda result: as_delimited(result, "\t"),
+    "tsv": as_tsv,
     "json": as_json,
 }
