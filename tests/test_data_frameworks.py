@@ -60,7 +60,8 @@ REFERENCING_STATUSES = {
         "ReferencingStatusUnknown",
     )
 }
-FRAMEWORK_STATUSES = {AQKG.FrameworkInForce, AQKG.FrameworkInDevelopment, AQKG.NoSingleFramework}
+FRAMEWORK_STATUSES = {AQKG.FrameworkInForce, AQKG.FrameworkInDevelopment, AQKG.NoSingleFramework,
+                      AQKG.FrameworkStatusUnknown}
 CURATION_STATUSES = {AQKG.Verified, AQKG.Unverified, AQKG.Illustrative}
 # Instances of these classes are not real-world records (docs/model.md).
 NOT_REAL_WORLD = {
