@@ -1,0 +1,68 @@
+"""Keep the generated tables of README.md true: regenerate the blocks between markers.
+
+    <!-- generated:coverage -->  ...  <!-- /generated:coverage -->
+
+`python -m aqkg.readme_sync --store PATH` rewrites them from a built store; the tests fail when
+the README differs from what the shipped data gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from aqkg.coverage import as_markdown, coverage_matrix
+from aqkg.paths import project_root
+from aqkg.queries import catalogue
+from aqkg.results import plain
+from aqkg.store import EmbeddedStore
+
+BlockRenderer = Callable[[EmbeddedStore], str]
+
+
+def coverage_block(store: EmbeddedStore) -> str:
+    return as_markdown(coverage_matrix(store))
+
+
+def sources_block(store: EmbeddedStore) -> str:
+    result = store.select(catalogue()["sources"].text)
+    wanted = ["title", "publisher", "year", "url", "records"]
+    index = {name: result.variables.index(name) for name in wanted}
+    lines = ["| title | publisher | year | records |", "|---|---|---|---|"]
+    for row in result.rows:
+        cells = {name: plain(row[i]).replace("|", "\\|") for name, i in index.items()}
+        lines.append(
+            f"| [{cells['title']}]({cells['url']}) | {cells['publisher']} | "
+            f"{cells['year'] or 'n.d.'} | {cells['records']} |"
+        )
+    return "\n".join(lines)
+
+
+BLOCKS: dict[str, BlockRenderer] = {"coverage": coverage_block, "sources": sources_block}
+
+
+def render(text: str, store: EmbeddedStore) -> str:
+    """README text with every generated block replaced by its fresh content."""
+    for name, renderer in BLOCKS.items():
+        pattern = re.compile(
+            rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL
+        )
+        match = pattern.search(text)
+        if match:
+            fresh = match.group(1) + renderer(store) + match.group(2)
+            text = text[: match.start()] + fresh + text[match.end() :]
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Regenerate README.md's generated tables.")
+    parser.add_argument("--store", type=Path, required=True)
+    args = parser.parse_args()
+    readme = project_root() / "README.md"
+    readme.write_text(render(readme.read_text(encoding="utf-8"), EmbeddedStore.open(args.store)))
+
+
+if __name__ == "__main__":
+    main()
