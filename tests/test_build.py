@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -145,3 +146,13 @@ def test_a_build_with_violations_stops_and_leaves_the_store_as_it_was(
 
     assert main(["build", "--store", str(store_copy), "--allow-invalid"]) == 0
     assert EmbeddedStore.open(store_copy).triple_counts() != before
+
+
+def test_recognise_from_the_command_line(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["recognise", "TH/DSD-BEW-L1", "--to", "KH", "--store", str(built)]
+    assert main([*args, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["candidates"][0]["qualification"]["iri"].endswith("/KH/ILLUS-BEW")
+    assert main([*args[:1], "TH/NO-SUCH", *args[2:]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "TH/NO-SUCH" in err

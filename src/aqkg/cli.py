@@ -82,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     queries = sub.add_parser("queries", help="list the named queries")
     queries.set_defaults(handler=_cmd_queries)
 
+    recognise = sub.add_parser(
+        "recognise", help="what a qualification is recognised as in another member state"
+    )
+    recognise.add_argument("qualification", metavar="QUALIFICATION", help="IRI or XX/CODE")
+    recognise.add_argument("--to", required=True, metavar="COUNTRY", help="ISO alpha-2 code")
+    recognise.add_argument("--format", choices=["json", "markdown", "table"], default="table")
+    _store_options(recognise)
+    recognise.set_defaults(handler=_cmd_recognise)
+
     coverage = sub.add_parser("coverage", help="member state x kind matrix of what the graph holds")
     coverage.add_argument("--format", choices=["json", "markdown", "table"], default="table")
     _store_options(coverage)
@@ -203,6 +212,17 @@ def _cmd_queries(args: argparse.Namespace) -> int:
     for query in catalogue().values():
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
         print(f"{query.name:<40} {query.summary}" + (f"  [{params}]" if params else ""))
+    return EXIT_OK
+
+
+def _cmd_recognise(args: argparse.Namespace) -> int:
+    from aqkg.recognise import RecognitionError, format_recognition, recognise
+
+    try:
+        recognition = recognise(_open_for_query(args), args.qualification, args.to)
+    except RecognitionError as error:
+        raise CliError(str(error)) from None
+    _emit(format_recognition(recognition, args.format))
     return EXIT_OK
 
 
