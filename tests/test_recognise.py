@@ -184,6 +184,14 @@ def test_bricklaying_corridor_from_thailand(store: EmbeddedStore, country: str) 
     )
 
 
+def test_hub_and_spoke_corridor_does_not_link_two_spokes(store: EmbeddedStore) -> None:
+    # Thailand is the hub of the bricklaying pilot: Cambodia-Lao PDR is not a corridor pair.
+    for candidate in recognise(store, "KH/ILLUS-BRK", "LA").candidates:
+        assert candidate.basis.kind != "corridor"
+        assert BRK_CORRIDOR not in [a.iri for a in candidate.basis.arrangements]
+    assert recognise(store, "KH/ILLUS-BRK", "TH").candidates[0].basis.kind == "corridor"
+
+
 def test_no_match_record_names_the_missing_unit(store: EmbeddedStore) -> None:
     candidate = recognise(store, "TH/DSD-BRK-PLS-L1", "MM").candidates[0]
     (missing,) = candidate.coverage.missing
