@@ -93,3 +93,11 @@ def test_a_value_is_bound_as_a_term_never_pasted_into_the_query(tmp_path: Path) 
     assert store.select(query.text, bind_params(query, {"name": hostile})).rows == []
     rows = store.select(query.text, bind_params(query, {"name": "a"})).rows
     assert rows == [[ox.NamedNode("http://x/a"), ox.Literal("a")]]
+
+
+def test_iri_params_accept_the_usual_prefixes() -> None:
+    query = catalogue()["mappings"]
+    bound = bind_params(query, {"match_type": "aqkg:ExactMatch"})
+    assert bound["match_type"] == ox.NamedNode("https://w3id.org/aqkg/ontology#ExactMatch")
+    full = "https://w3id.org/aqkg/ontology#CloseMatch"
+    assert bind_params(query, {"match_type": full})["match_type"] == ox.NamedNode(full)

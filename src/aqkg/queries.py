@@ -26,6 +26,12 @@ from aqkg.paths import queries_dir
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 COUNTRY_BASE = "https://w3id.org/aqkg/id/country/"
+CURIE_PREFIXES = {
+    "aqkg": "https://w3id.org/aqkg/ontology#",
+    "id": "https://w3id.org/aqkg/id/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "isco": "http://data.europa.eu/esco/isco/",
+}
 PARAM_PATTERN = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*$")
 
 
@@ -146,7 +152,7 @@ def _convert(kind: str, value: str) -> ox.NamedNode | ox.Literal:
             raise ValueError(value)
         return ox.NamedNode(COUNTRY_BASE + value.upper())
     if kind == "iri":
-        return ox.NamedNode(value.strip("<>"))
+        return ox.NamedNode(expand_curie(value.strip("<>")))
     if kind == "xsd:integer":
         return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if kind == "xsd:decimal":
@@ -158,6 +164,13 @@ def _convert(kind: str, value: str) -> ox.NamedNode | ox.Literal:
     if kind == "xsd:string":
         return ox.Literal(value)
     raise ValueError(f"unknown parameter type {kind}")
+
+
+def expand_curie(value: str) -> str:
+    """`aqkg:ExactMatch` or `id:country/PH` -> the full IRI; anything else is returned as is."""
+    prefix, colon, local = value.partition(":")
+    namespace = CURIE_PREFIXES.get(prefix)
+    return namespace + local if colon and namespace and not local.startswith("//") else value
 
 
 def _untyped_term(value: str) -> ox.NamedNode | ox.Literal:
