@@ -13,6 +13,7 @@ from aqkg.build import build
 from aqkg.cli import main
 from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH, project_root
 from aqkg.queries import bind_params, catalogue
+from aqkg.readme_sync import render
 from aqkg.sources import project_files
 from aqkg.store import EmbeddedStore
 
@@ -156,3 +157,11 @@ def test_recognise_from_the_command_line(built: Path, capsys: pytest.CaptureFixt
     assert main([*args[:1], "TH/NO-SUCH", *args[2:]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "TH/NO-SUCH" in err
+
+
+def test_readme_generated_tables_match_the_data(store: EmbeddedStore) -> None:
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    assert render(readme, store) == readme, (
+        "README.md's generated tables are stale: run `aqkg build --store /tmp/s && "
+        "python -m aqkg.readme_sync --store /tmp/s`"
+    )

@@ -28,14 +28,14 @@ def coverage_block(store: EmbeddedStore) -> str:
 
 def sources_block(store: EmbeddedStore) -> str:
     result = store.select(catalogue()["sources"].text)
-    wanted = ["title", "publisher", "year", "url", "records"]
+    wanted = ["title", "publisher", "year", "url", "citedBy"]
     index = {name: result.variables.index(name) for name in wanted}
     lines = ["| title | publisher | year | records |", "|---|---|---|---|"]
     for row in result.rows:
         cells = {name: plain(row[i]).replace("|", "\\|") for name, i in index.items()}
         lines.append(
             f"| [{cells['title']}]({cells['url']}) | {cells['publisher']} | "
-            f"{cells['year'] or 'n.d.'} | {cells['records']} |"
+            f"{cells['year'] or 'n.d.'} | {cells['citedBy']} |"
         )
     return "\n".join(lines)
 
@@ -47,11 +47,11 @@ def render(text: str, store: EmbeddedStore) -> str:
     """README text with every generated block replaced by its fresh content."""
     for name, renderer in BLOCKS.items():
         pattern = re.compile(
-            rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL
+            rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.DOTALL
         )
         match = pattern.search(text)
         if match:
-            fresh = match.group(1) + renderer(store) + match.group(2)
+            fresh = match.group(1) + renderer(store) + "\n" + match.group(2)
             text = text[: match.start()] + fresh + text[match.end() :]
     return text
 
