@@ -1,0 +1,414 @@
+"""`aqkg publish`, `history`, `diff`, `rollback`: a country's data as a versioned named graph.
+
+The secretariat's route. A submission (a filled template, or an RDF file) is validated and,
+only when it has no violation, becomes the current content of the named graph
+`https://w3id.org/aqkg/graph/published/<xx>`. The curators' route, `aqkg build` from
+data/countries/<xx>/*.ttl, is separate: both kinds of graph coexist in the store (build carries
+published graphs over, since it does not own them) and queries see their union, so a country
+should be maintained by one route at a time. The submission is validated against the store's
+ontology and data graphs minus those holding the records it describes (as `aqkg validate`
+does), so a revised record is not a duplicate of its file version.
+
+History is kept outside the store, so union queries never see old versions:
+`<store parent>/history/<xx>/v<N>.nq` (the graph's content) and `manifest.json` (per version:
+number, date, note, counts, SHA-256 of the content, records added/removed/modified). History
+is append-only: a rollback publishes an old version's content as a new version.
+
+Atomicity. Each file is written to a temporary file, fsynced and moved into place with
+os.replace. The graph is replaced in one pyoxigraph transaction (one SPARQL UPDATE
+`DROP SILENT GRAPH <g>; INSERT DATA { GRAPH <g> {...} }`), so the store holds the old or the
+new version, never a mix. The order is: version file, `pending.json` (intent), store
+transaction, manifest, remove `pending.json`. A run killed at any point leaves a pending
+intent that `recover` (run first by every command) resolves by comparing the graph's hash:
+equal to the pending version -> the manifest is completed; equal to the manifest's current
+version -> the intent and its file are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import pyoxigraph as ox
+
+from aqkg.paths import GRAPH_BASE
+from aqkg.rdf_input import FORMATS_BY_SUFFIX, UnusableInputError, parse_triples
+from aqkg.store import EmbeddedStore
+from aqkg.templates import TemplateError, check_country
+
+if TYPE_CHECKING:
+    from aqkg.report import Report
+    from aqkg.sheet_report import SheetReport
+
+T = TypeVar("T")
+PUBLISHED_GRAPH_BASE = GRAPH_BASE + "published/"
+MANIFEST = "manifest.json"
+PENDING = "pending.json"
+
+
+class PublishError(Exception):
+    """Publishing, or reading history, failed; the message is one line. When a submission is
+    refused for violations, `report` holds the validation report."""
+
+    def __init__(self, message: str, report: SheetReport | Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class Version:
+    version: int
+    date: str
+    note: str
+    file: str
+    sha256: str
+    triples: int
+    records: int
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"v{self.version}  {self.date}  {self.records} records, {self.triples} triples; "
+            f"+{len(self.added)} -{len(self.removed)} ~{len(self.modified)}  {self.note}"
+        )
+
+
+@dataclass
+class RecordChange:
+    record: str
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass
+class Diff:
+    country: str
+    old: int
+    new: int
+    added: list[str]
+    removed: list[str]
+    modified: list[RecordChange]
+
+    def as_text(self) -> str:
+        lines = [f"{self.country}: v{self.old} -> v{self.new}"]
+        lines += [f"+ record {r}" for r in self.added]
+        lines += [f"- record {r}" for r in self.removed]
+        for change in self.modified:
+            lines.append(f"~ record {change.record}")
+            lines += [f"    - {t}" for t in change.removed]
+            lines += [f"    + {t}" for t in change.added]
+        return "\n".join(lines)
+
+
+def published_graph(country: str) -> str:
+    return PUBLISHED_GRAPH_BASE + _country(country).lower()
+
+
+def history_dir(store_path: Path, country: str) -> Path:
+    return store_path.parent / "history" / _country(country).lower()
+
+
+def _country(country: str) -> str:
+    try:
+        return check_country(country)
+    except TemplateError as error:
+        raise PublishError(str(error)) from None
+
+
+# -- public operations -----------------------------------------------------------------------
+
+
+def publish(source: Path, country: str, store_path: Path) -> Version:
+    """Validate `source` (template or RDF file) and, with no violation, make it the current
+    version of the country's graph. Raises PublishError (with .report when refused)."""
+    country = _country(country)
+
+    def action(store: ox.Store) -> Version:
+        triples = _validated(source, country, EmbeddedStore(store, store_path))
+        return _commit(store, store_path, country, triples, f"published {source.name}")
+
+    return _using_store(store_path, action)
+
+
+def commit_version(store_path: Path, country: str, triples: list[ox.Triple], note: str) -> Version:
+    """Make `triples` the current version without validating (for tests and tools that
+    validated already)."""
+    country = _country(country)
+    return _using_store(store_path, lambda s: _commit(s, store_path, country, triples, note))
+
+
+def rollback(store_path: Path, country: str, to: int) -> Version:
+    """Publish version `to`'s content again, as a new version."""
+    country = _country(country)
+
+    def action(store: ox.Store) -> Version:
+        recover_open(store, store_path, country)
+        triples = load_version(store_path, country, to)
+        return _commit(store, store_path, country, triples, f"rollback to v{to}")
+
+    return _using_store(store_path, action)
+
+
+def history(store_path: Path, country: str) -> list[Version]:
+    """Versions, oldest first (after resolving an interrupted publish when the store is free)."""
+    country = _country(country)
+    # when the store is in use or missing, report the manifest as it stands
+    with suppress(PublishError):
+        _using_store(store_path, lambda store: recover_open(store, store_path, country))
+    return _load_manifest(history_dir(store_path, country))
+
+
+def diff(store_path: Path, country: str, old: int, new: int) -> Diff:
+    country = _country(country)
+    before = _by_record(load_version(store_path, country, old))
+    after = _by_record(load_version(store_path, country, new))
+    modified = [
+        RecordChange(
+            record,
+            sorted(_show(t) for t in after[record] - before[record]),
+            sorted(_show(t) for t in before[record] - after[record]),
+        )
+        for record in sorted(before.keys() & after.keys())
+        if before[record] != after[record]
+    ]
+    return Diff(
+        country,
+        old,
+        new,
+        sorted(after.keys() - before.keys()),
+        sorted(before.keys() - after.keys()),
+        modified,
+    )
+
+
+def load_version(store_path: Path, country: str, version: int) -> list[ox.Triple]:
+    folder = history_dir(store_path, country)
+    entry = next((v for v in _load_manifest(folder) if v.version == version), None)
+    if entry is None:
+        raise PublishError(f"{country} has no version {version}: see `aqkg history {country}`")
+    quads = ox.parse(path=str(folder / entry.file), format=ox.RdfFormat.N_QUADS)
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+def recover(store_path: Path, country: str) -> None:
+    """Resolve a publish that was interrupted (see the module docstring)."""
+    country = _country(country)
+    _using_store(store_path, lambda store: recover_open(store, store_path, country))
+
+
+def graph_hash(store: ox.Store, country: str) -> str:
+    graph = ox.NamedNode(published_graph(country))
+    return _hash(
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, graph)
+    )
+
+
+# -- internals -------------------------------------------------------------------------------
+
+
+def _using_store(store_path: Path, action: Callable[[ox.Store], T]) -> T:
+    """Run `action` on the store opened for writing, and release the store (its RocksDB lock)
+    before returning or raising: pyoxigraph has no close(), the store closes when its last
+    reference goes, and a traceback would otherwise keep it alive through the frames."""
+    if not (store_path / "CURRENT").is_file():
+        raise PublishError(f"no store at {store_path}: run `aqkg build` first")
+    try:
+        store = ox.Store(str(store_path))
+    except OSError as error:
+        raise PublishError(f"cannot open the store at {store_path} for writing: {error}") from None
+    failure: PublishError | None = None
+    try:
+        result = action(store)
+    except PublishError as error:
+        failure = error
+    finally:
+        store.flush()
+        del store
+        gc.collect()  # validation leaves reference cycles that would keep the store open
+    if failure is not None:
+        failure.__context__ = None
+        raise failure.with_traceback(None)
+    return result
+
+
+def _validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Triple]:
+    # imported here: validation loads pySHACL, which history, diff and rollback do not need
+    from aqkg.ingest import IngestError
+    from aqkg.sheet_report import validate_spreadsheet
+    from aqkg.validate import validate_triples
+
+    try:
+        if source.suffix.lower() in FORMATS_BY_SUFFIX:
+            triples = parse_triples(source)
+            report: SheetReport | Report = validate_triples(triples, context, [str(source)])
+        else:
+            sheet_report, ingested = validate_spreadsheet(source, context, country)
+            triples, report = ingested.triples, sheet_report
+    except (IngestError, UnusableInputError) as error:
+        raise PublishError(str(error)) from None
+    if not report.conforms:
+        raise PublishError(
+            f"{source}: not published, {report.violations} violation(s); fix them and publish "
+            "again (the store is unchanged)",
+            report,
+        )
+    return triples
+
+
+def _commit(
+    store: ox.Store, store_path: Path, country: str, triples: list[ox.Triple], note: str
+) -> Version:
+    if any(_has_blank_node(t) for t in triples):
+        raise PublishError("blank nodes cannot be published: give every record an IRI")
+    folder = history_dir(store_path, country)
+    folder.mkdir(parents=True, exist_ok=True)
+    recover_open(store, store_path, country)
+    versions = _load_manifest(folder)
+    new = _canonical(triples)
+    sha = _hash(new)
+    if versions and versions[-1].sha256 == sha:
+        raise PublishError(f"v{versions[-1].version} already holds exactly this data")
+    previous = load_version(store_path, country, versions[-1].version) if versions else []
+    entry = _entry(len(versions) + 1 if not versions else versions[-1].version + 1, note, new)
+    _set_changes(entry, previous, new)
+    graph = published_graph(country)
+    _write_atomic(folder / entry.file, _nquads(new, graph))
+    _write_atomic(folder / PENDING, json.dumps(asdict(entry)).encode())
+    body = (ox.serialize(new, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+    store.update(f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
+    store.flush()
+    _write_manifest(folder, [*versions, entry])
+    (folder / PENDING).unlink()
+    return entry
+
+
+def recover_open(store: ox.Store, store_path: Path, country: str) -> None:
+    folder = history_dir(store_path, country)
+    pending_file = folder / PENDING
+    if not pending_file.is_file():
+        return
+    pending = Version(**json.loads(pending_file.read_text(encoding="utf-8")))
+    versions = _load_manifest(folder)
+    current = graph_hash(store, country)
+    if current == pending.sha256:
+        if not any(v.version == pending.version for v in versions):
+            _write_manifest(folder, [*versions, pending])
+    elif current == (versions[-1].sha256 if versions else _hash([])):
+        (folder / pending.file).unlink(missing_ok=True)
+    else:
+        raise PublishError(
+            f"the published graph of {country} matches neither v{pending.version} nor the last "
+            f"version in {folder / MANIFEST}: inspect it before publishing again"
+        )
+    pending_file.unlink()
+
+
+def _entry(number: int, note: str, triples: list[ox.Triple]) -> Version:
+    return Version(
+        version=number,
+        date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        note=note,
+        file=f"v{number}.nq",
+        sha256=_hash(triples),
+        triples=len(triples),
+        records=len({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}),
+    )
+
+
+def _set_changes(entry: Version, before: list[ox.Triple], after: list[ox.Triple]) -> None:
+    old, new = _by_record(before), _by_record(after)
+    entry.added = sorted(new.keys() - old.keys())
+    entry.removed = sorted(old.keys() - new.keys())
+    entry.modified = sorted(r for r in old.keys() & new.keys() if old[r] != new[r])
+
+
+def _by_record(triples: Iterable[ox.Triple]) -> dict[str, set[ox.Triple]]:
+    records: dict[str, set[ox.Triple]] = {}
+    for triple in triples:
+        records.setdefault(_subject(triple), set()).add(triple)
+    return records
+
+
+def _subject(triple: ox.Triple) -> str:
+    subject = triple.subject
+    return subject.value if isinstance(subject, ox.NamedNode | ox.BlankNode) else str(subject)
+
+
+def _show(triple: ox.Triple) -> str:
+    return f"{triple.predicate} {triple.object}"
+
+
+def _canonical(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """The triples as the store will hold them (it rewrites numbers canonically: 0.70 -> 0.7),
+    so the hash of a version matches the hash of the graph once stored."""
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    return sorted((ox.Triple(q.subject, q.predicate, q.object) for q in scratch), key=_line)
+
+
+def _has_blank_node(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+def _line(triple: ox.Triple) -> str:
+    return f"{triple.subject} {triple.predicate} {triple.object} ."
+
+
+def _hash(triples: Iterable[ox.Triple]) -> str:
+    digest = hashlib.sha256()
+    for line in sorted(_line(t) for t in triples):
+        digest.update(line.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def _nquads(triples: list[ox.Triple], graph: str) -> bytes:
+    node = ox.NamedNode(graph)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, node) for t in triples]
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+
+
+def _load_manifest(folder: Path) -> list[Version]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return [Version(**entry) for entry in raw["versions"]]
+    except (ValueError, KeyError, TypeError) as error:
+        raise PublishError(f"{path}: unreadable history manifest ({error})") from None
+
+
+def _write_manifest(folder: Path, versions: list[Version]) -> None:
+    payload = {"versions": [asdict(v) for v in versions]}
+    _write_atomic(folder / MANIFEST, json.dumps(payload, indent=1, ensure_ascii=False).encode())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside, fsync, rename over, fsync the folder: the file is old or new, never torn."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
