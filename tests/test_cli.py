@@ -107,3 +107,16 @@ def test_queries_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["queries"]) == 0
     out = capsys.readouterr().out
     assert "qualifications-at-aqrf-level" in out and "level:xsd:integer" in out
+
+
+def test_query_from_an_rq_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rq = tmp_path / "levels.rq"
+    rq.write_text(
+        "PREFIX aqkg: <https://w3id.org/aqkg/ontology#>\n"
+        "SELECT ?rank WHERE { ?l aqkg:inFramework <https://w3id.org/aqkg/id/framework/ASEAN/AQRF> ;"
+        " aqkg:rank ?rank } ORDER BY ?rank\n"
+    )
+    assert main(["query", str(rq), "--memory", "--format", "tsv"]) == 0
+    assert capsys.readouterr().out.split() == ["rank", *[str(n) for n in range(1, 9)]]
