@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -12,7 +18,7 @@ import pytest
 from aqkg.build import build
 from aqkg.cli import main
 from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH, project_root
-from aqkg.queries import bind_params, catalogue
+from aqkg.queries import NamedQuery, bind_params, catalogue
 from aqkg.readme_sync import render
 from aqkg.sources import project_files
 from aqkg.store import EmbeddedStore
@@ -56,6 +62,7 @@ def test_aqrf_has_eight_levels_with_both_descriptor_domains(store: EmbeddedStore
     rows = run(store, "frameworks")
     aqrf = [r for r in rows if r["code"] == "ASEAN"]
     assert len(aqrf) == 1 and aqrf[0]["levelsInGraph"] == "8"
+    assert [r["code"] for r in run(store, "frameworks", country="PH")] == ["PH"]
     domains = store.select(
         "PREFIX aqkg: <https://w3id.org/aqkg/ontology#> "
         "SELECT ?rank (COUNT(DISTINCT ?domain) AS ?domains) WHERE { "
@@ -165,3 +172,68 @@ def test_readme_generated_tables_match_the_data(store: EmbeddedStore) -> None:
         "README.md's generated tables are stale: run `aqkg build --store /tmp/s && "
         "python -m aqkg.readme_sync --store /tmp/s`"
     )
+
+
+def test_serve_from_the_command_line(built: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aqkg.cli", "serve", "--store", str(built), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/frameworks?country=PH"
+        payload = _get_json_when_up(url)
+        (row,) = payload["results"]["bindings"]
+        assert row["code"]["value"] == "PH"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _get_json_when_up(url: str, seconds: float = 20.0) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.loads(response.read())  # type: ignore[no-any-return]
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_an_optional_param_narrows_a_query_never_widens_it(store: EmbeddedStore) -> None:
+    """Bound optional params must filter: pyoxigraph only sees a substituted variable in
+    patterns and expressions, so a param used only inside OPTIONAL would silently do nothing."""
+    values = {
+        "country": "PH",
+        "isco": "71",
+        "match_type": AQKG + "ExactMatch",
+        "min_confidence": "0.9",
+        "framework": "https://w3id.org/aqkg/id/framework/PH/PQF",
+    }
+    checked = 0
+    for query in catalogue().values():
+        required = {p.name: values.get(p.name, "") for p in query.params if p.required}
+        if any(not v for v in required.values()):
+            continue
+        for param in (p for p in query.params if not p.required and p.name in values):
+            wide = _rows_without(store, query, required, param.name)
+            narrow = _rows_without(
+                store, query, {**required, param.name: values[param.name]}, param.name
+            )
+            assert narrow <= wide, f"{query.name} --param {param.name} added rows"
+            checked += len(narrow) < len(wide)
+    assert checked >= 4, "too few optional params narrowed their query on the shipped data"
+
+
+def _rows_without(
+    store: EmbeddedStore, query: NamedQuery, params: dict[str, str], dropped: str
+) -> set[tuple[str, ...]]:
+    result = store.select(query.text, bind_params(query, params))
+    keep = [i for i, name in enumerate(result.variables) if name != dropped]
+    return {tuple(str(row[i]) for i in keep) for row in result.rows}

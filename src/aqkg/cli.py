@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     _store_options(recognise)
     recognise.set_defaults(handler=_cmd_recognise)
 
+    serve = sub.add_parser("serve", help="read-only SPARQL endpoint and REST API over the store")
+    serve.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--port", type=int, default=7878)
+    serve.add_argument("--timeout", type=float, default=10.0, help="query time limit, seconds")
+    serve.add_argument("--max-rows", type=int, default=100_000, help="largest result served")
+    serve.set_defaults(handler=_cmd_serve)
+
     coverage = sub.add_parser("coverage", help="member state x kind matrix of what the graph holds")
     coverage.add_argument("--format", choices=["json", "markdown", "table"], default="table")
     _store_options(coverage)
@@ -223,6 +231,22 @@ def _cmd_recognise(args: argparse.Namespace) -> int:
     except RecognitionError as error:
         raise CliError(str(error)) from None
     _emit(format_recognition(recognition, args.format))
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from aqkg.serve import ServeError, serve
+
+    try:
+        serve(
+            _store_path(args),
+            host=args.host,
+            port=args.port,
+            timeout_seconds=args.timeout,
+            max_result_rows=args.max_rows,
+        )
+    except ServeError as error:
+        raise CliError(str(error)) from None
     return EXIT_OK
 
 
