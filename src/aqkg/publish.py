@@ -296,6 +296,8 @@ def _commit(
 
 def recover_open(store: ox.Store, store_path: Path, country: str) -> None:
     folder = history_dir(store_path, country)
+    for leftover in folder.glob(".*.*"):  # temporary files of an interrupted write
+        leftover.unlink(missing_ok=True)
     pending_file = folder / PENDING
     if not pending_file.is_file():
         return
