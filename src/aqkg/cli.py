@@ -6,23 +6,27 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from aqkg import report as report_output
 from aqkg import results as result_output
-from aqkg.paths import project_root
+from aqkg.cli_common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    CliError,
+    Handler,
+    default_context,
+    emit,
+    store_options,
+    store_path,
+)
+from aqkg.cli_submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
+from aqkg.cli_submissions import add_commands as add_submission_commands
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve
 from aqkg.rdf_input import UnusableInputError
-from aqkg.store import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
-
-EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-class CliError(Exception):
-    """An error to print as one line, exit status 2."""
+from aqkg.store import EmbeddedStore, StoreError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     build = sub.add_parser("build", help="load ontology and data, validate, reason, store")
-    _store_options(build)
+    store_options(build)
     build.add_argument(
         "--allow-invalid",
         action="store_true",
@@ -65,7 +69,12 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check RDF files against the shapes")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    validate.add_argument("--format", choices=sorted(report_output.FORMATTERS), default="text")
+    validate.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="text",
+        help="markdown and html for spreadsheets (XLSX or a CSV folder) only",
+    )
     validate.add_argument(
         "--store", type=Path, help="store holding the vocabularies to check against"
     )
@@ -76,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("-e", "--execute", metavar="SPARQL", help="a SPARQL SELECT to run")
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     query.add_argument("--format", choices=sorted(result_output.FORMATTERS), default="table")
-    _store_options(query)
+    store_options(query)
     query.set_defaults(handler=_cmd_query)
 
     queries = sub.add_parser("queries", help="list the named queries")
@@ -88,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     recognise.add_argument("qualification", metavar="QUALIFICATION", help="IRI or XX/CODE")
     recognise.add_argument("--to", required=True, metavar="COUNTRY", help="ISO alpha-2 code")
     recognise.add_argument("--format", choices=["json", "markdown", "table"], default="table")
-    _store_options(recognise)
+    store_options(recognise)
     recognise.set_defaults(handler=_cmd_recognise)
 
     serve = sub.add_parser("serve", help="read-only SPARQL endpoint and REST API over the store")
@@ -101,8 +110,10 @@ def _parser() -> argparse.ArgumentParser:
 
     coverage = sub.add_parser("coverage", help="member state x kind matrix of what the graph holds")
     coverage.add_argument("--format", choices=["json", "markdown", "table"], default="table")
-    _store_options(coverage)
+    store_options(coverage)
     coverage.set_defaults(handler=_cmd_coverage)
+
+    add_submission_commands(sub)
 
     import_cmd = sub.add_parser("import", help="import a reference classification")
     import_sub = import_cmd.add_subparsers(required=True, metavar="SOURCE")
@@ -113,28 +124,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _store_options(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
-    where.add_argument(
-        "--memory",
-        action="store_true",
-        help="build in memory from the project files, keep nothing on disk",
-    )
-
-
-def _store_path(args: argparse.Namespace) -> Path:
-    return args.store if args.store else project_root() / DEFAULT_STORE_DIR
-
-
 # -- build ---------------------------------------------------------------------------------------
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from aqkg.build import build
 
-    store_path = None if args.memory else _store_path(args)
-    summary, _ = build(store_path, allow_invalid=args.allow_invalid)
+    target_path = None if args.memory else store_path(args)
+    summary, _ = build(target_path, allow_invalid=args.allow_invalid)
     print(
         f"{summary.files} files -> {sum(summary.triples_per_graph.values())} triples "
         f"in {len(summary.triples_per_graph)} graphs"
@@ -143,8 +140,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"  {count:>7}  {graph}")
     print(report_output.as_summary(summary.report))
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
-    target = "memory" if store_path is None else str(store_path)
-    state = "written to" if summary.written and store_path else "NOT written to"
+    target = "memory" if target_path is None else str(target_path)
+    state = "written to" if summary.written and target_path else "NOT written to"
     print(f"store {state} {target}; {summary.seconds:.1f}s ({timings})")
     if not summary.report.conforms and not args.allow_invalid:
         print("build stopped: fix the violations above, or pass --allow-invalid", file=sys.stderr)
@@ -158,16 +155,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from aqkg.validate import validate_files
 
-    context = EmbeddedStore.open(args.store) if args.store else _default_context()
+    context = EmbeddedStore.open(args.store) if args.store else default_context()
+    spreadsheets = [path for path in args.files if is_spreadsheet(path)]
+    if spreadsheets:
+        if len(args.files) > 1:
+            raise CliError("validate one spreadsheet (XLSX or CSV folder) at a time")
+        return validate_spreadsheet(spreadsheets[0], args.format, context)
+    if args.format not in report_output.FORMATTERS:
+        raise CliError(f"--format {args.format} is for spreadsheets; use text, json or turtle")
     result = validate_files(args.files, context)
     print(report_output.FORMATTERS[args.format](result))
     return EXIT_OK if result.conforms else EXIT_INVALID
-
-
-def _default_context() -> EmbeddedStore | None:
-    """The built store when there is one; otherwise the project files are read afresh."""
-    path = project_root() / DEFAULT_STORE_DIR
-    return EmbeddedStore.open(path) if (path / "CURRENT").is_file() else None
 
 
 # -- query ---------------------------------------------------------------------------------------
@@ -188,13 +186,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
     bindings = bind_params(named, _param_pairs(args.param))
     store = _open_for_query(args)
     result = store.select(sparql, bindings)
-    _emit(result_output.FORMATTERS[args.format](result))
+    emit(result_output.FORMATTERS[args.format](result))
     return EXIT_OK
-
-
-def _emit(text: str) -> None:
-    """Print output that may already end with a newline (CSV, TSV) without adding another."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def _param_pairs(items: list[str]) -> dict[str, str]:
@@ -213,7 +206,7 @@ def _open_for_query(args: argparse.Namespace) -> EmbeddedStore:
 
         _, store = build(None, allow_invalid=True)
         return store
-    return EmbeddedStore.open(_store_path(args))
+    return EmbeddedStore.open(store_path(args))
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -230,7 +223,7 @@ def _cmd_recognise(args: argparse.Namespace) -> int:
         recognition = recognise(_open_for_query(args), args.qualification, args.to)
     except RecognitionError as error:
         raise CliError(str(error)) from None
-    _emit(format_recognition(recognition, args.format))
+    emit(format_recognition(recognition, args.format))
     return EXIT_OK
 
 
@@ -239,7 +232,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         serve(
-            _store_path(args),
+            store_path(args),
             host=args.host,
             port=args.port,
             timeout_seconds=args.timeout,
@@ -263,7 +256,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _cmd_import_esco(args: argparse.Namespace) -> int:
     from aqkg.esco import EscoImportError, import_esco
 
-    store = EmbeddedStore.open(_store_path(args), read_only=False)
+    store = EmbeddedStore.open(store_path(args), read_only=False)
     try:
         summary = import_esco(store.oxigraph, args.folder, progress=sys.stderr.isatty())
     except EscoImportError as error:

@@ -1,0 +1,44 @@
+"""What every `aqkg` subcommand shares: exit codes, the one-line error, store options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from aqkg.paths import project_root
+from aqkg.store import DEFAULT_STORE_DIR, EmbeddedStore
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """An error to print as one line, exit status 2."""
+
+
+def store_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    where.add_argument(
+        "--memory",
+        action="store_true",
+        help="build in memory from the project files, keep nothing on disk",
+    )
+
+
+def store_path(args: argparse.Namespace) -> Path:
+    return args.store if args.store else project_root() / DEFAULT_STORE_DIR
+
+
+def default_context() -> EmbeddedStore | None:
+    """The built store when there is one; otherwise the project files are read afresh."""
+    path = project_root() / DEFAULT_STORE_DIR
+    return EmbeddedStore.open(path) if (path / "CURRENT").is_file() else None
+
+
+def emit(text: str) -> None:
+    """Print output that may already end with a newline (CSV, TSV) without adding another."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
