@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 import rdflib
 from rdflib.namespace import SH
@@ -26,12 +27,15 @@ class Finding:
     component: str | None = None
 
 
-@dataclass
-class Report:
-    """The outcome of validating some input: conforms means no Violation."""
+class HasSeverity(Protocol):
+    @property
+    def severity(self) -> str: ...
 
-    findings: list[Finding] = field(default_factory=list)
-    checked: list[str] = field(default_factory=list)
+
+class SeverityTally:
+    """What every report counts; conforms means no Violation (warnings never fail)."""
+
+    findings: Sequence[HasSeverity]
 
     @property
     def violations(self) -> int:
@@ -44,6 +48,14 @@ class Report:
     @property
     def conforms(self) -> bool:
         return self.violations == 0
+
+
+@dataclass
+class Report(SeverityTally):
+    """The outcome of validating some RDF input, by record."""
+
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
 
     def by_focus(self) -> dict[str, list[Finding]]:
         grouped: dict[str, list[Finding]] = {}

@@ -22,29 +22,19 @@ import rdflib
 from rdflib.namespace import RDFS, SH
 
 from aqkg.ingest import Ingested, SheetFinding, ingest
-from aqkg.report import SEVERITY_ORDER, Finding
+from aqkg.report import SEVERITY_ORDER, Finding, SeverityTally
 from aqkg.store import EmbeddedStore
 from aqkg.validate import validate_triples
 
 
 @dataclass
-class SheetReport:
+class SheetReport(SeverityTally):
+    """The outcome of validating a filled template, by sheet, row and column."""
+
     checked: str
     country: str
     findings: list[SheetFinding] = field(default_factory=list)
     records: int = 0
-
-    @property
-    def violations(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "Violation")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "Warning")
-
-    @property
-    def conforms(self) -> bool:
-        return self.violations == 0
 
     def sorted_findings(self) -> list[SheetFinding]:
         return sorted(self.findings, key=_order)
