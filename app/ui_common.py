@@ -1,0 +1,144 @@
+"""What every page of the explorer shares: the cached store, cached reads, deep-linked
+widgets, the error guard and small display helpers. UI only: data comes from aqkg.explore."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from aqkg import explore
+from aqkg.store import EmbeddedStore, StoreError
+
+T = TypeVar("T")
+
+CURATION_BADGES = {
+    "verified": ":green-badge[verified]",
+    "unverified": ":orange-badge[unverified]",
+    "illustrative": ":red-badge[illustrative]",
+}
+
+
+def store_path() -> Path:
+    return explore.default_store_path()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _open_store(path: str, stamp: str) -> EmbeddedStore:
+    """Opened once per store version: a rebuild (new stamp) opens the new one."""
+    return explore.open_store(Path(path))
+
+
+def current_store() -> EmbeddedStore:
+    path = store_path()
+    return _open_store(str(path), explore.store_stamp(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _call(function: str, stamp: str, args: tuple[Any, ...]) -> Any:
+    return getattr(explore, function)(current_store(), *args)
+
+
+def data(function: Callable[..., T], *args: Any) -> T:
+    """`explore.<function>(store, *args)`, cached until the store is rebuilt."""
+    result: T = _call(function.__name__, explore.store_stamp(store_path()), args)
+    return result
+
+
+def one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def run_page(title: str, body: Callable[[EmbeddedStore], None], caption: str = "") -> None:
+    """Title, then the page body; never a traceback: any failure is one line of st.error."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    try:
+        store = current_store()
+    except StoreError as error:
+        st.error(one_line(error))
+        st.info(
+            "The explorer reads the graph from the embedded store. Build it with "
+            "`.venv/bin/aqkg build` (a few seconds), then reload this page."
+        )
+        return
+    try:
+        body(store)
+    except Exception as error:  # the user sees one line, never a traceback
+        st.error(f"This page could not be shown: {one_line(error)}")
+
+
+def linked_select(
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    param: str,
+    format_func: Callable[[T], str] = str,
+    default: T | None = None,
+    placeholder: str | None = None,
+    parse: Callable[[str], T | None] | None = None,
+) -> T | None:
+    """A selectbox whose value is also in the URL (?param=value), so a view can be linked."""
+    values = list(options)
+    if key not in st.session_state:
+        given = st.query_params.get(param)
+        chosen = parse(given) if (parse and given is not None) else given
+        st.session_state[key] = chosen if chosen in values else default
+
+    def sync() -> None:
+        value = st.session_state.get(key)
+        if value is None:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = str(value)
+
+    picked: T | None = st.selectbox(
+        label,
+        values,
+        index=None,
+        key=key,
+        on_change=sync,
+        format_func=format_func,
+        placeholder=placeholder,
+    )
+    return picked
+
+
+def linked_multiselect(
+    label: str, options: Sequence[str], *, key: str, param: str, default: Sequence[str] = ()
+) -> list[str]:
+    """A multiselect mirrored in the URL as ?param=A,B."""
+    if key not in st.session_state:
+        given = st.query_params.get(param)
+        chosen = [v for v in (given or "").split(",") if v in options] if given else []
+        st.session_state[key] = chosen or [v for v in default if v in options]
+
+    def sync() -> None:
+        st.query_params[param] = ",".join(st.session_state.get(key, []))
+
+    picked: list[str] = st.multiselect(label, list(options), key=key, on_change=sync)
+    return picked
+
+
+def curation(status: str) -> str:
+    return CURATION_BADGES.get(status, f":gray-badge[{status or 'no status'}]")
+
+
+def sources_markdown(sources: Sequence[explore.SourceDoc]) -> str:
+    if not sources:
+        return "_No source recorded._"
+    return "\n".join(
+        f"- [{s.title}]({s.url}) — {', '.join(p for p in (s.publisher, s.year) if p)}"
+        if s.url
+        else f"- {s.title} — {s.publisher}"
+        for s in sources
+    )
+
+
+def empty_state(message: str) -> None:
+    st.info(message)

@@ -1,0 +1,87 @@
+"""Overview: the ten member states at a glance, counts, last update, the corridor network."""
+
+from __future__ import annotations
+
+import streamlit as st
+from ui_common import data, run_page, store_path
+
+from aqkg import explore
+from aqkg.store import EmbeddedStore
+
+
+def body(store: EmbeddedStore) -> None:
+    counts = data(explore.counts)
+    states = data(explore.member_states)
+    built = explore.store_built_at(store_path())
+    columns = st.columns(7)
+    metrics = [
+        ("Member states", counts.member_states),
+        ("Frameworks", counts.frameworks),
+        ("Qualifications", counts.qualifications),
+        ("Competency units", counts.units),
+        ("Unit mappings", counts.mappings),
+        ("MRAs", counts.mras),
+        ("MRS corridors", counts.corridors),
+    ]
+    for column, (label, value) in zip(columns, metrics, strict=True):
+        column.metric(label, value)
+    built_text = built.strftime("%Y-%m-%d %H:%M UTC") if built else "unknown"
+    st.caption(
+        f"Last data update: store built {built_text}; latest date recorded in the data "
+        f"{counts.latest_date or 'none'}. {counts.sources} source documents, "
+        f"{counts.triples:,} asserted triples."
+    )
+
+    st.subheader("Member states")
+    if not states:
+        st.info("The graph holds no member states: check that the build loaded data/vocab.")
+        return
+    st.dataframe(
+        [
+            {
+                "state": s.code,
+                "name": s.display_name,
+                "NQF": f"{s.acronym} — {s.framework_name}" if s.acronym else s.framework_name,
+                "framework status": s.framework_status,
+                "levels": str(s.stated_levels) if s.stated_levels else "not stated",
+                "AQRF referencing": s.referencing_status or "no referencing record",
+                "status date": s.status_date,
+                "level pairings": s.level_pairings,
+                "MRAs": s.mras,
+                "MRS corridors": s.corridors,
+                "qualifications": s.qualifications,
+            }
+            for s in states
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    endorsed = [s.code for s in states if s.referencing_status == "referencing endorsed"]
+    st.caption(
+        f"Referencing endorsed: {', '.join(endorsed) or 'none'}. A blank status date means no "
+        "source gives the exact day; 0 level pairings on an endorsed referencing means the "
+        "pairings are not published or not yet encoded."
+    )
+
+    st.subheader("MRS corridors between member states")
+    links = data(explore.corridor_links)
+    if not links:
+        st.info("No MRS corridor is recorded yet.")
+    else:
+        st.graphviz_chart(explore.network_dot(states, links), width="stretch")
+        st.caption(
+            "Each line is one MRS pilot corridor (a hub-and-spoke corridor links its hub with "
+            "each other party only). Green: AQRF referencing endorsed; yellow: in progress or "
+            "draft submitted; grey: unknown. Every member state is party to all "
+            f"{counts.mras} ASEAN MRAs, which are not drawn."
+            if all(s.mras == counts.mras for s in states)
+            else "Each line is one MRS pilot corridor."
+        )
+
+
+run_page(
+    "ASEAN qualifications and their recognition",
+    body,
+    "The ten member states, their national qualifications frameworks, AQRF referencing, "
+    "MRAs and MRS corridors, fact by sourced fact.",
+)

@@ -1,0 +1,193 @@
+"""Recognition: what a held qualification may count as in another member state, and why."""
+
+from __future__ import annotations
+
+import streamlit as st
+from ui_common import curation, data, linked_select, one_line, run_page
+
+from aqkg import explore
+from aqkg.recognise import (
+    Candidate,
+    Coverage,
+    Recognition,
+    RecognitionError,
+    format_recognition,
+)
+from aqkg.recognition_format import coverage_line, hops_text
+from aqkg.store import EmbeddedStore
+
+
+def body(store: EmbeddedStore) -> None:
+    held_choices = data(explore.held_choices)
+    countries = data(explore.country_choices)
+    if not held_choices:
+        st.info("The graph holds no qualification to start from.")
+        return
+    held_labels = {c.value: c.label for c in held_choices}
+    country_labels = {c.value: c.label for c in countries}
+    left, right = st.columns(2)
+    with left:
+        held = linked_select(
+            "Qualification held",
+            list(held_labels),
+            key="rec_held",
+            param="qualification",
+            format_func=lambda ref: held_labels.get(ref, ref),
+            placeholder="Choose the qualification you hold",
+            parse=lambda text: next((r for r in held_labels if r.lower() == text.lower()), text),
+        )
+    held_country = held.split("/", 1)[0] if held else ""
+    with right:
+        to = linked_select(
+            "Destination country",
+            [c for c in country_labels if c != held_country],
+            key="rec_to",
+            param="to",
+            format_func=lambda code: country_labels.get(code, code),
+            placeholder="Choose where you want it recognised",
+            parse=str.upper,
+        )
+    if not held or not to:
+        st.info(
+            "Choose a qualification you hold and the member state where you want it "
+            "recognised: the paths, their basis, unit coverage and sources appear here."
+        )
+        return
+    try:
+        rec = data(explore.recognition, held, to)
+    except RecognitionError as error:
+        st.error(one_line(error))
+        return
+    _recognition(rec)
+
+
+def _recognition(rec: Recognition) -> None:
+    st.markdown(
+        f"**{rec.held.reference}** ({rec.held.country_name}) — {rec.held.title} "
+        f"{curation(rec.held.curation)}  \n"
+        f"Level: {rec.held.level.statement}  \n"
+        f"Arrangements: {rec.arrangement_statement}"
+    )
+    if rec.warnings:
+        st.warning(
+            "**This result depends on data that is not verified:**\n"
+            + "\n".join(f"- {w}" for w in rec.warnings),
+            icon=":material/warning:",
+        )
+    for note in rec.notes:
+        st.info(note)
+    downloads = st.columns(3)
+    stem = f"recognition-{rec.held.reference.replace('/', '-')}-to-{rec.to_country}"
+    downloads[0].download_button(
+        "Download JSON",
+        format_recognition(rec, "json"),
+        file_name=f"{stem}.json",
+        mime="application/json",
+        on_click="ignore",
+    )
+    downloads[1].download_button(
+        "Download CSV",
+        explore.recognition_csv(rec),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    downloads[2].download_button(
+        "Download Markdown",
+        format_recognition(rec, "markdown"),
+        file_name=f"{stem}.md",
+        mime="text/markdown",
+        on_click="ignore",
+    )
+    if not rec.candidates:
+        return
+    st.caption(f"{len(rec.candidates)} path(s), ranked: {rec.ranking_rule}.")
+    for candidate in rec.candidates:
+        _candidate(rec, candidate)
+    st.subheader("Sources")
+    st.markdown(
+        "\n".join(
+            f"- [{s.title}]({s.url}) — {', '.join(p for p in (s.publisher, s.year) if p)}"
+            for s in rec.sources
+        )
+        or "_No source recorded._"
+    )
+
+
+def _candidate(rec: Recognition, c: Candidate) -> None:
+    q = c.qualification
+    with st.expander(f"{c.rank}. {q.reference} — {q.title}", expanded=c.rank == 1):
+        st.markdown(f"{curation(q.curation)} **Why:** {c.why}")
+        basis, covered, weakest = st.columns(3)
+        basis.metric(
+            "Basis",
+            {"corridor": "MRS corridor", "mra": "ASEAN MRA"}.get(c.basis.kind, "AQRF level only"),
+        )
+        covered.metric("Units covered", f"{c.coverage.covered} of {c.coverage.total}")
+        weakest.metric("Weakest link", c.coverage.weakest or "none")
+        st.markdown(f"**Basis:** {c.basis.statement}")
+        st.progress(c.coverage.share_covered, text=coverage_line(c.coverage))
+        st.markdown(f"**Levels:** held — {rec.held.level.statement}; target — {q.level.statement}")
+        for warning in c.warnings:
+            st.warning(warning, icon=":material/warning:")
+        st.graphviz_chart(explore.recognition_dot(rec, c), width="stretch")
+        _coverage_tables("Units of the target", c.coverage)
+        st.caption(
+            f"Reverse (units of the held qualification covered): "
+            f"{coverage_line(c.reverse_coverage)}"
+        )
+        st.markdown("**Steps the path rests on**")
+        st.dataframe(
+            [
+                {
+                    "step": s.kind,
+                    "record": s.label or s.iri,
+                    "curation": s.curation,
+                    "sources": len(s.sources),
+                }
+                for s in c.steps
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _coverage_tables(title: str, cov: Coverage) -> None:
+    st.markdown(f"**{title}: matched ({len(cov.matches)})**")
+    if cov.matches:
+        st.dataframe(
+            [
+                {
+                    "unit": m.unit.code,
+                    "title": m.unit.title,
+                    "matched by": m.matched_by.code,
+                    "via RMCS": m.via.code if m.via else "direct",
+                    "relation": m.relation,
+                    "covers": m.covers,
+                    "hops": hops_text(m),
+                }
+                for m in cov.matches
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    st.markdown(f"**{title}: missing ({len(cov.missing)})**")
+    if cov.missing:
+        st.dataframe(
+            [
+                {"unit": u.unit.code, "title": u.unit.title, "why": "; ".join(u.reasons)}
+                for u in cov.missing
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("None missing.")
+
+
+run_page(
+    "Recognition",
+    body,
+    "I hold a qualification from one member state: what may it be recognised as in another, "
+    "and which units am I missing?",
+)
