@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-rows", type=int, default=100_000, help="largest result served")
     serve.set_defaults(handler=_cmd_serve)
 
+    explore = sub.add_parser("explore", help="open the explorer (builds the store if needed)")
+    explore.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    explore.add_argument("--port", type=int, help="port for the explorer (default 8501)")
+    explore.set_defaults(handler=_cmd_explore)
+
     coverage = sub.add_parser("coverage", help="member state x kind matrix of what the graph holds")
     coverage.add_argument("--format", choices=["json", "markdown", "table"], default="table")
     store_options(coverage)
@@ -241,6 +246,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except ServeError as error:
         raise CliError(str(error)) from None
     return EXIT_OK
+
+
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from aqkg.explore import launch
+
+    return launch(store_path(args), args.port)
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
