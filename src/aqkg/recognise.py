@@ -56,11 +56,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+from aqkg.backend import Store
 from aqkg.paths import queries_dir
 from aqkg.queries import NamedQuery, bind_params, read_query
 from aqkg.recognition_format import render
 from aqkg.results import plain
-from aqkg.store import EmbeddedStore, Term
+from aqkg.store import Term
 
 AQKG = "https://w3id.org/aqkg/ontology#"
 ID_BASE = "https://w3id.org/aqkg/id/"
@@ -364,7 +365,7 @@ def _lower_first(name: str) -> str:
 class _Reader:
     """Runs the named queries for one recognition, caching provenance per record."""
 
-    def __init__(self, store: EmbeddedStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._provenance: dict[str, tuple[str, str, tuple[Source, ...]]] = {}
 
@@ -704,7 +705,7 @@ def _best_first(match: UnitMatch) -> tuple[int, int, str, str]:
     return (-STRENGTH[match.relation], len(match.hops), match.matched_by.iri, via)
 
 
-def unit_coverage(store: EmbeddedStore, holder: str, target: str) -> Coverage:
+def unit_coverage(store: Store, holder: str, target: str) -> Coverage:
     """How far the target qualification's units are matched by the holder's (see module doc)."""
     return _coverage(_Reader(store), holder, target)
 
@@ -972,7 +973,7 @@ def _all_sources(reader: _Reader, recognition_steps: Iterable[Step]) -> tuple[So
     return tuple(found[key] for key in sorted(found))
 
 
-def recognise(store: EmbeddedStore, qualification: str, to_country: str) -> Recognition:
+def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
     """What `qualification` (an IRI or XX/CODE) may be recognised as in `to_country` (ISO code)."""
     reader = _Reader(store)
     held = load_qualification(reader, resolve_qualification(reader, qualification))

@@ -1,0 +1,332 @@
+"""A store behind a SPARQL 1.1 endpoint (tested against Virtuoso 7).
+
+Reads go to the public query URL with SPARQLWrapper. Writes never do: they go, with Digest
+authentication, to a separate write URL, as Graph Store Protocol requests (N-Triples bodies) or
+SPARQL UPDATE. The user and password come from AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD,
+never from the command line. By default the write URLs follow Virtuoso's layout
+(`.../sparql-auth`, `.../sparql-graph-crud-auth`); AQKG_ENDPOINT_UPDATE_URL and
+AQKG_ENDPOINT_GSP_URL override them for other servers.
+
+What differs from the embedded store, and how it is made not to matter:
+- Blank nodes: Virtuoso refuses them in INSERT DATA, and a server's blank node labels do not
+  survive from one request to the next. They are skolemised to IRIs under SKOLEM_BASE before
+  writing and turned back into the same blank nodes when read.
+- Bindings: there is no protocol for initial bindings, so parameters become a VALUES block
+  first in the outermost WHERE group (see aqkg.sparql_text).
+- Results: Virtuoso returns stored booleans as "1"^^xsd:boolean and booleans computed in a query
+  (BIND(true AS ?x)) as 1/0 xsd:integer; both are read back as xsd:boolean true/false (the
+  latter for variables the query binds to a true/false constant). Language tags are lower
+  case, as pyoxigraph has them.
+- Virtuoso's default graph is the union of every graph on the server, its own system graphs
+  included; queries name aqkg's graphs (those under GRAPH_BASE) as their default graph instead
+  (protocol parameters default-graph-uri and named-graph-uri); graph_names() and
+  triple_counts() list only those.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from aqkg.paths import GRAPH_BASE
+from aqkg.sparql_text import QueryTextError, boolean_constant_variables, with_values
+from aqkg.store import SelectResult, StoreError, Term
+
+SKOLEM_BASE = "https://w3id.org/aqkg/.well-known/genid/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+BOOLEAN = ox.NamedNode(XSD + "boolean")
+USER_VARIABLE = "AQKG_ENDPOINT_USER"
+PASSWORD_VARIABLE = "AQKG_ENDPOINT_PASSWORD"
+UPDATE_URL_VARIABLE = "AQKG_ENDPOINT_UPDATE_URL"
+GSP_URL_VARIABLE = "AQKG_ENDPOINT_GSP_URL"
+CHUNK_TRIPLES = 50_000
+GraphTerm = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+
+
+class EndpointStore:
+    """The operations aqkg needs, over SPARQL 1.1 Protocol and Graph Store Protocol."""
+
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str | None = None,
+        gsp_url: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        graph_prefix: str = GRAPH_BASE,
+        write_method: str = "gsp",
+        timeout: int = 600,
+    ) -> None:
+        if write_method not in ("gsp", "update"):
+            raise ValueError("write_method is 'gsp' (Graph Store Protocol) or 'update'")
+        self.query_url = query_url
+        self.update_url = update_url or _beside(query_url, "sparql-auth")
+        self.gsp_url = gsp_url or _beside(query_url, "sparql-graph-crud-auth")
+        self.graph_prefix = graph_prefix
+        self.write_method = write_method
+        self.timeout = timeout
+        self._user = user
+        self._password = password
+        self.path: Path | None = None
+        self._graphs: list[str] | None = None  # aqkg's graphs: the default graph of queries
+
+    @classmethod
+    def from_environment(cls, query_url: str, **options: Any) -> EndpointStore:
+        """Credentials and write URLs from the AQKG_ENDPOINT_* environment variables."""
+        return cls(
+            query_url,
+            update_url=os.environ.get(UPDATE_URL_VARIABLE),
+            gsp_url=os.environ.get(GSP_URL_VARIABLE),
+            user=os.environ.get(USER_VARIABLE),
+            password=os.environ.get(PASSWORD_VARIABLE),
+            **options,
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def select(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        default_graphs: Iterable[str] | None = None,
+    ) -> SelectResult:
+        """Run a SELECT query over the union of aqkg's graphs (or of `default_graphs`)."""
+        payload = self._query(sparql, bindings, default_graphs)
+        if "results" not in payload:
+            raise StoreError("expected a SELECT query")
+        variables = list(payload["head"]["vars"])
+        booleans = boolean_constant_variables(sparql)
+        rows = [
+            [_term(solution.get(name), name in booleans) for name in variables]
+            for solution in payload["results"]["bindings"]
+        ]
+        return SelectResult(variables, rows)
+
+    def ask(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        payload = self._query(sparql, bindings, None)
+        if "boolean" not in payload:
+            raise StoreError("expected an ASK query")
+        return bool(payload["boolean"])
+
+    def graph_names(self) -> list[str]:
+        if self._graphs is None:
+            self._graphs = sorted(self.triple_counts())
+        return list(self._graphs)
+
+    def triple_counts(self) -> dict[str, int]:
+        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        rows = self.select(query, default_graphs=()).rows
+        return {
+            str(g.value): int(str(n.value))
+            for g, n in rows
+            if isinstance(g, ox.NamedNode)
+            and g.value.startswith(self.graph_prefix)
+            and isinstance(n, ox.Literal)
+        }
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        graphs = [graph] if graph else self.graph_names()
+        for name in graphs:
+            query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ox.NamedNode(name).value}> {{ ?s ?p ?o }} }}"
+            for s, p, o in self.select(query, default_graphs=()).rows:
+                assert isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode)
+                assert o is not None
+                yield ox.Quad(s, p, o, ox.NamedNode(name))
+
+    def dump_ntriples(self, graphs: Iterable[str]) -> bytes:
+        triples = (
+            ox.Triple(q.subject, q.predicate, q.object) for g in graphs for q in self.quads(g)
+        )
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def _query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None,
+        default_graphs: Iterable[str] | None,
+    ) -> dict[str, Any]:
+        try:
+            text = with_values(sparql, {k: _ntriples(v) for k, v in (bindings or {}).items()})
+        except QueryTextError as error:
+            raise StoreError(str(error)) from None
+        wrapper = SPARQLWrapper(self.query_url)
+        wrapper.setMethod(POST)
+        wrapper.setRequestMethod(URLENCODED)
+        wrapper.setReturnFormat(JSON)
+        wrapper.setTimeout(self.timeout)
+        wrapper.setQuery(text)
+        # Virtuoso's own default graph is every graph it holds, its system graphs included: name
+        # aqkg's graphs instead, whose merge is what the embedded store's union default graph is.
+        if default_graphs is None:
+            for graph in self.graph_names():
+                wrapper.addDefaultGraph(graph)
+                wrapper.addNamedGraph(graph)
+        for graph in default_graphs or ():
+            wrapper.addDefaultGraph(graph)
+        try:
+            payload = wrapper.queryAndConvert()
+        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+            raise StoreError(f"query failed at {self.query_url}: {_first_line(error)}") from None
+        if not isinstance(payload, dict):
+            raise StoreError(f"{self.query_url} did not answer with SPARQL JSON results")
+        return payload
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """The graph's content becomes `triples` (one request when it fits in one chunk)."""
+        chunks = _chunks(triples)
+        first = next(chunks, [])
+        if self.write_method == "gsp":
+            self._graph_store("PUT", graph, first)
+        else:
+            self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
+            self._insert_data(graph, first)
+        for chunk in chunks:
+            self._add_chunk(graph, chunk)
+
+    def add_triples(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        for chunk in _chunks(triples):
+            self._add_chunk(graph, chunk)
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+        for quad in quads:
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise StoreError("every quad needs a named graph: aqkg keeps no default graph")
+            by_graph[quad.graph_name.value].append(
+                ox.Triple(quad.subject, quad.predicate, quad.object)
+            )
+        for graph, triples in by_graph.items():
+            self.add_triples(graph, triples)
+
+    def load_file(self, path: Path, graph: str, rdf_format: ox.RdfFormat) -> None:
+        self.add_triples(graph, (q.triple for q in ox.parse(path=str(path), format=rdf_format)))
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
+
+    def flush(self) -> None:
+        """Nothing to do: the server commits every request."""
+
+    def update(self, sparql: str) -> None:
+        """Run SPARQL UPDATE on the authenticated write URL."""
+        self._graphs = None
+        body = urllib.parse.urlencode({"update": sparql}).encode()
+        self._send("POST", self.update_url, body, "application/x-www-form-urlencoded")
+
+    def _add_chunk(self, graph: str, chunk: list[ox.Triple]) -> None:
+        if self.write_method == "gsp":
+            self._graph_store("POST", graph, chunk)
+        else:
+            self._insert_data(graph, chunk)
+
+    def _insert_data(self, graph: str, triples: list[ox.Triple]) -> None:
+        if triples:
+            body = _ntriples_document(triples).decode()
+            self.update(f"INSERT DATA {{ GRAPH <{ox.NamedNode(graph).value}> {{\n{body}}} }}")
+
+    def _graph_store(self, method: str, graph: str, triples: list[ox.Triple]) -> None:
+        self._graphs = None
+        url = f"{self.gsp_url}?{urllib.parse.urlencode({'graph': graph})}"
+        self._send(method, url, _ntriples_document(triples), "application/n-triples")
+
+    def _send(self, method: str, url: str, body: bytes, content_type: str) -> None:
+        if not (self._user and self._password):
+            raise StoreError(
+                f"writing to the endpoint needs a user with update rights: set {USER_VARIABLE} "
+                f"and {PASSWORD_VARIABLE}"
+            )
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, self._user, self._password)
+        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+        request = urllib.request.Request(
+            url, data=body, method=method, headers={"Content-Type": content_type}
+        )
+        try:
+            with opener.open(request, timeout=self.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace").strip()
+            raise StoreError(
+                f"{method} {url} failed: HTTP {error.code}: {_first_line(detail)}"
+            ) from None
+        except (urllib.error.URLError, OSError) as error:
+            raise StoreError(f"{method} {url} failed: {error}") from None
+
+
+def _beside(query_url: str, name: str) -> str:
+    """`http://host/sparql` -> `http://host/<name>` (Virtuoso's layout)."""
+    base = query_url.rstrip("/")
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _first_line(error: object) -> str:
+    """The server's own words when there are some (SPARQLWrapper puts them after 'Response:')."""
+    text = str(error)
+    _, found, response = text.partition("Response:")
+    if found:
+        text = response.strip().removeprefix("b'").removeprefix('b"').replace("\\n", "\n")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0][:500] if lines else repr(error)
+
+
+def _chunks(triples: Iterable[ox.Triple]) -> Iterator[list[ox.Triple]]:
+    iterator = iter(triples)
+    while chunk := list(islice(iterator, CHUNK_TRIPLES)):
+        yield chunk
+
+
+def skolem(term: Term) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, ox.BlankNode):
+        return ox.NamedNode(SKOLEM_BASE + term.value)
+    if isinstance(term, ox.Triple):
+        raise StoreError("RDF-star triple terms cannot be written to the endpoint")
+    return term
+
+
+def _ntriples(term: Term) -> str:
+    return str(skolem(term))
+
+
+def _ntriples_document(triples: Iterable[ox.Triple]) -> bytes:
+    skolemised = (
+        ox.Triple(skolem(t.subject), t.predicate, skolem(t.object))  # type: ignore[arg-type]
+        for t in triples
+    )
+    return ox.serialize(skolemised, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _term(value: Mapping[str, str] | None, boolean_column: bool) -> Term | None:
+    """A SPARQL JSON result term as the pyoxigraph term the embedded store would give."""
+    if value is None:
+        return None
+    kind, text = value["type"], value["value"]
+    if kind == "uri":
+        if text.startswith(SKOLEM_BASE):
+            return ox.BlankNode(text[len(SKOLEM_BASE) :])
+        return ox.NamedNode(text)
+    if kind == "bnode":
+        return ox.BlankNode("".join(c for c in text if c.isalnum()))
+    language = value.get("xml:lang")
+    if language:
+        return ox.Literal(text, language=language.lower())
+    datatype = value.get("datatype")
+    if datatype == BOOLEAN.value or (boolean_column and datatype == XSD + "integer"):
+        return ox.Literal("true" if text in ("1", "true") else "false", datatype=BOOLEAN)
+    if datatype:
+        return ox.Literal(text, datatype=ox.NamedNode(datatype))
+    return ox.Literal(text)

@@ -1,0 +1,176 @@
+"""The endpoint backend against a real Virtuoso: the query catalogue and the recognition engine
+give the same results as on the embedded store, and Virtuoso's quirks are handled."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from aqkg.backend import Store
+from aqkg.catalogue_doc import EXAMPLE_PARAMS, example_params_for
+from aqkg.endpoint_store import EndpointStore
+from aqkg.queries import bind_params, catalogue
+from aqkg.recognise import format_recognition, recognise
+from aqkg.store import EmbeddedStore, SelectResult, StoreError
+from aqkg.virtuoso_local import LocalVirtuoso
+
+pytest_plugins = ["virtuoso_fixture"]
+
+Stores = tuple[EmbeddedStore, EndpointStore]
+
+# Where Virtuoso 7.2.5 itself answers differently; each is a strict xfail, so a fix shows up.
+NESTED_OPTIONAL = (
+    "Virtuoso drops the outer OPTIONAL's bindings when a nested OPTIONAL uses a variable bound "
+    "two levels out (non-well-designed pattern)"
+)
+COALESCE_UNBOUND = (
+    "Virtuoso evaluates sameTerm(COALESCE(?unboundParam, ?x), ?x) as false, so the optional-"
+    "parameter idiom filters out every row"
+)
+GROUP_CONCAT_LANG = (
+    "Virtuoso's GROUP_CONCAT returns a plain string; pyoxigraph keeps a language tag common to "
+    "all the values"
+)
+KNOWN_DEVIATIONS = {
+    "framework-levels": NESTED_OPTIONAL,
+    "recognition-qualification": NESTED_OPTIONAL,
+    "explore-labels": COALESCE_UNBOUND,
+    "explore-member-states": COALESCE_UNBOUND,
+    "explore-qualifications": COALESCE_UNBOUND,
+    "mrs-corridors": GROUP_CONCAT_LANG,
+    "explore-framework": GROUP_CONCAT_LANG,
+    "explore-qualification": GROUP_CONCAT_LANG,
+    "mappings": GROUP_CONCAT_LANG + "; with min_confidence, Virtuoso fails with SR128 (numeric "
+    "value out of range) on COALESCE(?min_confidence, -1)",
+    "levels-side-by-side": 'Virtuoso\'s GROUP_CONCAT over only errors gives "" (spec: unbound)',
+    "sources-of": "Virtuoso fails with SP031 internal error (sparp_gp_deprecate) on "
+    "FILTER(?record = ?node) next to the bound ?node",
+}
+
+
+def _cases() -> list[pytest.ParameterSet]:
+    cases = []
+    for name, query in catalogue().items():
+        example = example_params_for(query, EXAMPLE_PARAMS)
+        if example is None:
+            cases.append(pytest.param(name, {}, id=name, marks=pytest.mark.skip("no example")))
+            continue
+        variants = [example]
+        if example and not any(p.required for p in query.params):
+            variants.append({})
+        marks = []
+        if name in KNOWN_DEVIATIONS:
+            marks.append(pytest.mark.xfail(reason=KNOWN_DEVIATIONS[name], strict=True))
+        for params in variants:
+            label = name + "".join(f"-{k}" for k in params)
+            cases.append(pytest.param(name, params, id=label, marks=marks))
+    return cases
+
+
+def _rows(result: SelectResult) -> tuple[list[str], list[list[str]]]:
+    """Rows as N-Triples text, sorted: engines may order ties of ORDER BY differently."""
+    rows = sorted([["" if t is None else str(t) for t in row] for row in result.rows])
+    return result.variables, rows
+
+
+@pytest.mark.parametrize(("name", "params"), _cases())
+def test_catalogue_query_gives_the_same_results_on_both_backends(
+    both_stores: Stores, name: str, params: dict[str, str]
+) -> None:
+    query = catalogue()[name]
+    bindings = bind_params(query, params)
+    embedded, endpoint = both_stores
+    assert _rows(endpoint.select(query.text, bindings)) == _rows(
+        embedded.select(query.text, bindings)
+    )
+
+
+@pytest.mark.xfail(reason=NESTED_OPTIONAL + " (query recognition-qualification)", strict=True)
+@pytest.mark.parametrize(
+    ("qualification", "country"), [("TH/DSD-BEW-L1", "KH"), ("TH/DSD-BRK-PLS-L1", "MM")]
+)
+def test_recognition_is_the_same_on_both_backends(
+    both_stores: Stores, qualification: str, country: str
+) -> None:
+    embedded, endpoint = both_stores
+    expected = format_recognition(recognise(embedded, qualification, country), "json")
+    assert format_recognition(recognise(endpoint, qualification, country), "json") == expected
+
+
+def test_unit_coverage_evidence_is_the_same_on_both_backends(both_stores: Stores) -> None:
+    """The unit-level part of recognition, which the nested-OPTIONAL deviation does not touch
+    (and which needs BIND(true AS ?x) read back as a boolean, not Virtuoso's 1)."""
+    from aqkg.recognise import unit_coverage
+
+    holder = "https://w3id.org/aqkg/id/qualification/KH/ILLUS-BRK"
+    target = "https://w3id.org/aqkg/id/qualification/TH/DSD-BRK-PLS-L1"
+    embedded, endpoint = both_stores
+    assert unit_coverage(endpoint, holder, target) == unit_coverage(embedded, holder, target)
+
+
+def test_both_backends_are_stores(both_stores: Stores) -> None:
+    embedded, endpoint = both_stores
+    assert isinstance(embedded, Store) and isinstance(endpoint, Store)
+    assert endpoint.triple_counts() == embedded.triple_counts()
+
+
+def _scratch(virtuoso: LocalVirtuoso, graph: str, write_method: str = "gsp") -> EndpointStore:
+    """A view of Virtuoso holding just `graph` (as its default graph)."""
+    return EndpointStore(
+        virtuoso.sparql_url,
+        user=virtuoso.user,
+        password=virtuoso.password,
+        graph_prefix=graph,
+        write_method=write_method,
+    )
+
+
+@pytest.mark.parametrize("write_method", ["gsp", "update"])
+def test_blank_nodes_round_trip(virtuoso: LocalVirtuoso, write_method: str) -> None:
+    """Virtuoso refuses blank nodes in INSERT DATA: they are skolemised, and read back."""
+    graph = f"urn:aqkg-test:bnodes-{write_method}"
+    store = _scratch(virtuoso, graph, write_method)
+    node = ox.BlankNode(f"b{write_method}")
+    a, p, q = (ox.NamedNode(f"urn:x:{n}") for n in "apq")
+    triples = [ox.Triple(a, p, node), ox.Triple(node, q, ox.Literal("inner", language="EN"))]
+    store.replace_graph(graph, triples)
+    store.replace_graph(graph, triples)  # replacing, not adding
+    label = f"_:b{write_method}"
+    assert sorted(str(q.triple) for q in store.quads(graph)) == sorted(
+        [f"<urn:x:a> <urn:x:p> {label}", f'{label} <urn:x:q> "inner"@en']
+    )
+    bound = store.select("SELECT ?o WHERE { ?s <urn:x:q> ?o }", {"s": node})
+    assert bound.rows == [[ox.Literal("inner", language="en")]]
+
+
+def test_values_binding_works_with_subquery_union_and_order_by(virtuoso: LocalVirtuoso) -> None:
+    """A bound parameter used in one UNION branch and in a FILTER, beside a subquery with
+    ORDER BY and LIMIT, gives what pyoxigraph's substitution gives. (An equality FILTER on the
+    parameter inside the branch trips a Virtuoso internal error, SP031: see sources-of.)"""
+    graph = "urn:aqkg-test:values"
+    store = _scratch(virtuoso, graph)
+    p = ox.NamedNode("urn:x:p")
+    triples = [ox.Triple(ox.NamedNode(f"urn:x:s{i}"), p, ox.Literal(str(i))) for i in range(5)]
+    store.replace_graph(graph, triples)
+    embedded = EmbeddedStore.in_memory()
+    embedded.add_triples(graph, triples)
+    sparql = """SELECT ?s ?n ?wanted ?flag WHERE {
+      { SELECT ?s ?n WHERE { ?s <urn:x:p> ?n } ORDER BY DESC(?n) LIMIT 3 }
+      { BIND(true AS ?flag) BIND(?wanted AS ?seen) } UNION { BIND(false AS ?flag) }
+      FILTER(?n = ?wanted)
+    } ORDER BY ?s ?flag"""
+    bindings = {"wanted": ox.Literal("3")}
+    expected = embedded.select(sparql, bindings)
+    assert len(expected.rows) == 2
+    assert store.select(sparql, bindings) == expected
+
+
+def test_writing_needs_credentials(virtuoso: LocalVirtuoso) -> None:
+    store = EndpointStore(virtuoso.sparql_url)
+    with pytest.raises(StoreError, match="AQKG_ENDPOINT_USER"):
+        store.replace_graph("urn:aqkg-test:nope", [])
+
+
+def test_a_query_error_names_the_server_message(virtuoso: LocalVirtuoso) -> None:
+    with pytest.raises(StoreError, match="query failed"):
+        EndpointStore(virtuoso.sparql_url).select("SELECT * WHERE { ?s ?p }")

@@ -1,0 +1,40 @@
+"""A Virtuoso for the endpoint tests: started once per session on loopback, stopped after.
+
+Missing Virtuoso is a failure, not a skip: CI must run these tests (scripts/setup.sh installs
+the Debian package virtuoso-opensource-7-bin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from aqkg.backend import replace_graphs
+from aqkg.build import BUILT_GRAPH_PREFIXES, build
+from aqkg.endpoint_store import EndpointStore
+from aqkg.store import EmbeddedStore
+from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalVirtuoso]:
+    server = LocalVirtuoso(tmp_path_factory.mktemp("virtuoso"), buffers_mb=256)
+    try:
+        server.start()
+    except VirtuosoMissing as error:
+        pytest.fail(f"the endpoint tests need Virtuoso: {error}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def both_stores(virtuoso: LocalVirtuoso) -> tuple[EmbeddedStore, EndpointStore]:
+    """The shipped data, built once, in the embedded store and loaded into Virtuoso."""
+    summary, embedded = build(None)
+    assert summary.report.conforms
+    endpoint = EndpointStore(virtuoso.sparql_url, user=virtuoso.user, password=virtuoso.password)
+    replace_graphs(endpoint, embedded, BUILT_GRAPH_PREFIXES)
+    return embedded, endpoint
