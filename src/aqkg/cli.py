@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aqkg import report as report_output
 from aqkg import results as result_output
+from aqkg.backend import Store, open_store
 from aqkg.cli_common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -120,6 +121,19 @@ def _parser() -> argparse.ArgumentParser:
 
     add_submission_commands(sub)
 
+    synth = sub.add_parser("synth", help="synthetic data shaped like the real graph")
+    synth.add_argument("--triples", required=True, type=int, metavar="N")
+    synth.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.nt")
+    synth.add_argument("--seed", type=int, default=1)
+    synth.add_argument(
+        "--violation-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="share of copied qualifications given a violation (0-1)",
+    )
+    synth.set_defaults(handler=_cmd_synth)
+
     import_cmd = sub.add_parser("import", help="import a reference classification")
     import_sub = import_cmd.add_subparsers(required=True, metavar="SOURCE")
     esco = import_sub.add_parser("esco", help="ESCO CSV export (ISCO-08 groups, occupations)")
@@ -135,8 +149,13 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_build(args: argparse.Namespace) -> int:
     from aqkg.build import build
 
-    target_path = None if args.memory else store_path(args)
-    summary, _ = build(target_path, allow_invalid=args.allow_invalid)
+    target_path = None if args.memory or args.endpoint else store_path(args)
+    summary, staging = build(target_path, allow_invalid=args.allow_invalid)
+    if args.endpoint and summary.written:
+        from aqkg.backend import replace_graphs
+        from aqkg.build import BUILT_GRAPH_PREFIXES
+
+        replace_graphs(open_store(None, args.endpoint), staging, BUILT_GRAPH_PREFIXES)
     print(
         f"{summary.files} files -> {sum(summary.triples_per_graph.values())} triples "
         f"in {len(summary.triples_per_graph)} graphs"
@@ -145,8 +164,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"  {count:>7}  {graph}")
     print(report_output.as_summary(summary.report))
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
-    target = "memory" if target_path is None else str(target_path)
-    state = "written to" if summary.written and target_path else "NOT written to"
+    target = args.endpoint or ("memory" if target_path is None else str(target_path))
+    state = "written to" if summary.written and target != "memory" else "NOT written to"
     print(f"store {state} {target}; {summary.seconds:.1f}s ({timings})")
     if not summary.report.conforms and not args.allow_invalid:
         print("build stopped: fix the violations above, or pass --allow-invalid", file=sys.stderr)
@@ -205,13 +224,13 @@ def _param_pairs(items: list[str]) -> dict[str, str]:
     return pairs
 
 
-def _open_for_query(args: argparse.Namespace) -> EmbeddedStore:
+def _open_for_query(args: argparse.Namespace) -> Store:
     if args.memory:
         from aqkg.build import build
 
         _, store = build(None, allow_invalid=True)
         return store
-    return EmbeddedStore.open(store_path(args))
+    return open_store(store_path(args), args.endpoint)
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -252,6 +271,16 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     from aqkg.explore import launch
 
     return launch(store_path(args), args.port)
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from aqkg.synth import write
+
+    if args.triples < 1 or not 0.0 <= args.violation_rate <= 1.0:
+        raise CliError("--triples must be at least 1 and --violation-rate between 0 and 1")
+    written = write(args.output, args.triples, args.seed, args.violation_rate)
+    print(f"{written} triples -> {args.output} (seed {args.seed})")
+    return EXIT_OK
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:

@@ -27,6 +27,12 @@ def store_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="build in memory from the project files, keep nothing on disk",
     )
+    where.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="a SPARQL 1.1 endpoint instead of the embedded store (writes use the user and "
+        "password in AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD)",
+    )
 
 
 def store_path(args: argparse.Namespace) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from aqkg.backend import Store
 from aqkg.queries import catalogue
 from aqkg.results import plain
-from aqkg.store import EmbeddedStore
 
 KINDS = (
     "NQF",
@@ -37,7 +37,7 @@ class Cell:
 Matrix = dict[str, dict[str, Cell]]
 
 
-def coverage_matrix(store: EmbeddedStore) -> Matrix:
+def coverage_matrix(store: Store) -> Matrix:
     result = store.select(catalogue()["coverage"].text)
     matrix: Matrix = {code: {kind: Cell(0, 0) for kind in KINDS} for code in COUNTRIES}
     for code, kind, records, verified in ([plain(t) for t in row] for row in result.rows):
