@@ -52,9 +52,15 @@ def _ladder(points: list[dict[str, str | int]]) -> alt.LayerChart:
     x = alt.X(
         "framework:N", sort=list(dict.fromkeys(order)), title=None, axis=alt.Axis(labelAngle=0)
     )
+    top = max([8, *(int(p["height"]) for p in points)])
     base = alt.Chart(alt.Data(values=points)).encode(x=x)
     bars = base.mark_bar(cornerRadius=3, opacity=0.9).encode(
-        y=alt.Y("low:Q", title="AQRF level", scale=alt.Scale(domain=[0.5, 9.5])),
+        y=alt.Y(
+            "low:Q",
+            title="AQRF level",
+            scale=alt.Scale(domain=[0.5, top + 0.5]),
+            axis=alt.Axis(values=list(range(1, top + 1)), grid=False),
+        ),
         y2="high:Q",
         color=alt.Color(
             "placed:N",
@@ -63,7 +69,7 @@ def _ladder(points: list[dict[str, str | int]]) -> alt.LayerChart:
                 domain=[explore.AQRF_LEVEL, explore.PLACED_BY_PAIRING, explore.PLACED_BY_RANK],
                 range=["#4a6fa5", "#2e7d32", "#c9c9c9"],
             ),
-            legend=alt.Legend(orient="bottom"),
+            legend=alt.Legend(orient="bottom", labelLimit=400),
         ),
         tooltip=["framework:N", "level:N", "pairing:N", "descriptors:N", "curation:N"],
     )

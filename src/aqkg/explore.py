@@ -1333,6 +1333,7 @@ def streamlit_command(port: int | None = None) -> list[str]:
         "--browser.gatherUsageStats=false",
         f"--server.maxUploadSize={MAX_UPLOAD_BYTES // (1024 * 1024)}",
         "--client.toolbarMode=minimal",
+        "--client.showErrorDetails=none",
     ]
     if port is not None:
         command.append(f"--server.port={port}")

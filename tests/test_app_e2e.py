@@ -1,0 +1,208 @@
+"""End to end: the real explorer (`streamlit run`, as `aqkg explore` starts it) driven in
+headless Chromium through selenium. It picks a qualification and a destination on the
+Recognition page, checks the path appears, and saves the screenshots the README shows
+(docs/screenshots/recognition.png, docs/screenshots/frameworks.png).
+
+Needs Debian's `chromium` and `chromium-driver` (scripts/setup.sh installs them); without them
+the test fails, it does not skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from aqkg import explore
+from aqkg.build import build
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+)
+WAIT_SECONDS = 45
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The explorer served by `streamlit run` on a free loopback port, on a fresh store."""
+    store = tmp_path_factory.mktemp("e2e") / "store"
+    assert build(store)[0].written
+    port = free_port()
+    command = [
+        *explore.streamlit_command(port),
+        "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none",
+    ]
+    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w+")
+    server = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env={**os.environ, explore.STORE_ENV: str(store)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def wait_for_health(url: str, server: subprocess.Popen[bytes], log: object) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)  # type: ignore[attr-defined]
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read()}")  # type: ignore[attr-defined]
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail("the explorer did not answer its health check within 60 s")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Debian's headless Chromium through chromedriver; no download, no network."""
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not Path(binary).exists():
+            pytest.fail(
+                f"{binary} not found: install the Debian packages chromium and chromium-driver "
+                "(scripts/setup.sh does)"
+            )
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument("--window-size=1400,1900")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, WAIT_SECONDS)
+
+
+def choose(driver: WebDriver, label: str, typed: str, option: str) -> None:
+    """Pick `option` in the selectbox labelled `label`, typing `typed` to filter."""
+    field = wait(driver).until(
+        ec.element_to_be_clickable(
+            (By.XPATH, f'//div[@data-testid="stSelectbox"][.//*[text()="{label}"]]//input')
+        )
+    )
+    field.click()
+    field.send_keys(typed)
+    wait(driver).until(
+        ec.element_to_be_clickable((By.XPATH, f'//*[@role="option"][contains(., "{option}")]'))
+    ).click()
+
+
+def present(driver: WebDriver, xpath: str) -> WebElement:
+    try:
+        element: WebElement = wait(driver).until(ec.presence_of_element_located((By.XPATH, xpath)))
+    except TimeoutException:
+        pytest.fail(f"not on the page after {WAIT_SECONDS} s: {xpath}\n{page_text(driver)}")
+    return element
+
+
+def page_text(driver: WebDriver) -> str:
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def settle_and_screenshot(driver: WebDriver, name: str) -> Path:
+    """Drop focus (no open menu or focus ring), let the drawing finish, save the shot."""
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    driver.execute_script("document.activeElement && document.activeElement.blur()")
+    time.sleep(1.0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    assert driver.save_screenshot(str(path)), f"could not save {path}"
+    return path
+
+
+def assert_no_traceback(driver: WebDriver) -> None:
+    assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    assert "Traceback" not in page_text(driver)
+
+
+def test_recognition_path_in_a_real_browser(app_url: str, browser: WebDriver) -> None:
+    browser.get(f"{app_url}/recognition")
+    present(browser, '//h1[contains(., "Recognition")]')
+    choose(browser, "Qualification held", "DSD-BEW", "TH/DSD-BEW-L1")
+    choose(browser, "Destination country", "Cambodia", "KH: Cambodia")
+    present(browser, '//*[@data-testid="stMetricValue"][contains(., "4 of 6")]')
+    present(browser, '//*[@data-testid="stMetricValue"][contains(., "close")]')
+    present(browser, '//*[@data-testid="stGraphVizChart"]//*[name()="svg"]')
+    text = page_text(browser)
+    assert "MRS pilot corridor: Thailand with Cambodia in building electrical wiring" in text
+    assert "ILLUS-KH-BEW-05" in text or "ILLUS-KH-BEW-05" in browser.page_source
+    assert "qualification=TH%2FDSD-BEW-L1" in browser.current_url
+    assert "to=KH" in browser.current_url
+    assert_no_traceback(browser)
+    shot = settle_and_screenshot(browser, "recognition.png")
+    assert shot.stat().st_size > 20_000
+
+
+def test_frameworks_ladder_in_a_real_browser(app_url: str, browser: WebDriver) -> None:
+    browser.get(f"{app_url}/frameworks?countries=PH,MY,VN")
+    present(browser, '//*[@data-testid="stVegaLiteChart"]//*[name()="canvas" or name()="svg"]')
+    present(browser, '//*[contains(text(), "AQRF — ASEAN Qualifications Reference Framework")]')
+    assert_no_traceback(browser)
+    shot = settle_and_screenshot(browser, "frameworks.png")
+    assert shot.stat().st_size > 20_000
+
+
+def test_a_deep_link_opens_a_recognition(app_url: str, browser: WebDriver) -> None:
+    browser.get(f"{app_url}/recognition?qualification=TH/DSD-BRK-PLS-L1&to=KH")
+    present(browser, '//*[@data-testid="stMetricValue"][contains(., "MRS corridor")]')
+    assert "KH/ILLUS-BRK" in page_text(browser)
+    assert_no_traceback(browser)
