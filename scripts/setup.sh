@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)  # HermiT, via owlready2
 command -v virtuoso-t >/dev/null 2>&1 || need_apt+=(virtuoso-opensource-7-bin)  # endpoint tests
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # explorer end-to-end test
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"
