@@ -456,3 +456,43 @@ def test_streamlit_command_is_headless() -> None:
     command = explore.streamlit_command(8599)
     assert command[1:5] == ["-m", "streamlit", "run", str(APP)]
     assert "--server.headless=true" in command and "--server.port=8599" in command
+
+
+def test_launch_builds_a_missing_store_then_runs_streamlit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import aqkg.build
+
+    built: list[Path] = []
+    ran: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_build(path: Path) -> tuple[object, None]:
+        built.append(path)
+        path.mkdir(parents=True)
+        (path / "CURRENT").write_text("")
+        return type("Summary", (), {"written": True})(), None
+
+    def fake_call(command: list[str], env: dict[str, str]) -> int:
+        ran.append((command, env))
+        return 0
+
+    monkeypatch.setattr(aqkg.build, "build", fake_build)
+    monkeypatch.setattr(explore.subprocess, "call", fake_call)
+    store = tmp_path / "store"
+    assert explore.launch(store, port=8601) == 0
+    assert built == [store]
+    command, env = ran[0]
+    assert command == explore.streamlit_command(8601)
+    assert env[explore.STORE_ENV] == str(store.resolve())
+
+
+def test_no_sparql_in_the_app() -> None:
+    for script in sorted((REPO / "app").rglob("*.py")):
+        text = script.read_text(encoding="utf-8")
+        assert not any(word in text for word in ("SELECT ", "PREFIX ", "WHERE {")), script
+
+
+def test_sparql_stops_a_query_at_the_time_limit(store_path: Path) -> None:
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with pytest.raises(explore.ExploreError, match=r"stopped after 1 s \(the time limit\)"):
+        explore.run_sparql(store_path, endless, timeout_seconds=1.0)

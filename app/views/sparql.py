@@ -10,13 +10,6 @@ from aqkg.queries import catalogue
 from aqkg.store import EmbeddedStore
 
 OWN_QUERY = "(write your own)"
-OWN_QUERY_TEXT = """PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?qualification ?title WHERE {
-  ?qualification a aqkg:Qualification ; skos:prefLabel ?title .
-}
-LIMIT 20
-"""
 RESULT_KEY = "sparql_result"
 
 
@@ -36,7 +29,7 @@ def body(store: EmbeddedStore) -> None:
         st.caption(named.description)
     text = st.text_area(
         "SPARQL (read-only)",
-        value=named.text if named is not None else OWN_QUERY_TEXT,
+        value=named.text if named is not None else explore.STARTER_QUERY,
         height=320,
         key=f"sparql_text_{chosen}",
     )

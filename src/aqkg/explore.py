@@ -1022,6 +1022,15 @@ def roadmap_steps(store: EmbeddedStore) -> list[RoadmapStep]:
 # SPARQL page
 # =================================================================================================
 
+# The editor's text when the user writes their own query (the catalogue fills it otherwise).
+STARTER_QUERY = """PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?qualification ?title WHERE {
+  ?qualification a aqkg:Qualification ; skos:prefLabel ?title .
+}
+LIMIT 20
+"""
+
 _FROM_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?(<[^>]*>|\S+)", re.IGNORECASE)
 _WEB_IRI = re.compile(r"^<https?://[^>]*>$", re.IGNORECASE)
 FROM_MESSAGE = (
