@@ -9,6 +9,8 @@ command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)  # HermiT, v
 command -v virtuoso-t >/dev/null 2>&1 || need_apt+=(virtuoso-opensource-7-bin)  # endpoint tests
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # explorer end-to-end test
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+# Khmer, Lao, Myanmar and Thai names render in the explorer's screenshots
+fc-list 2>/dev/null | grep -qi "noto sans khmer" || need_apt+=(fonts-noto-core)
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"

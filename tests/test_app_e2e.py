@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -33,7 +34,11 @@ from aqkg import explore
 from aqkg.build import build
 
 REPO = Path(__file__).resolve().parents[1]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The README's screenshots are refreshed on purpose, not by every run:
+# AQKG_SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/test_app_e2e.py
+SCREENSHOTS = Path(
+    os.environ.get("AQKG_SCREENSHOT_DIR", Path(tempfile.gettempdir()) / "aqkg-screenshots")
+)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = (
