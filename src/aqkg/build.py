@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH
+from aqkg.progress import bar
 from aqkg.reason import inferred_triples
 from aqkg.report import Report
 from aqkg.sources import load_project_files, project_files
@@ -39,34 +42,52 @@ def build(
     end and in one rename, so a failed build leaves the previous store intact.
     """
     started = time.perf_counter()
-    timings: dict[str, float] = {}
+    phases = _Phases()
     sources = files if files is not None else project_files()
-    staging = load_project_files(sources)
-    timings["load"] = time.perf_counter() - started
-
-    report = _validate_all(staging)
-    timings["validate"] = time.perf_counter() - started - sum(timings.values())
-
-    project_graphs = staging.graph_names()
-    staging.add_triples(INFERRED_GRAPH, inferred_triples(staging, project_graphs))
-    timings["reason"] = time.perf_counter() - started - sum(timings.values())
+    with phases.step("load"):
+        staging = load_project_files(sources)
+    with phases.step("validate"):
+        report = _validate_all(staging)
+    with phases.step("reason"):
+        project_graphs = staging.graph_names()
+        staging.add_triples(INFERRED_GRAPH, inferred_triples(staging, project_graphs))
 
     written = False
     if report.conforms or allow_invalid:
         if store_path is not None:
-            _carry_over_foreign_graphs(store_path, staging)
-            replace_store_directory(store_path, staging)
-            timings["write"] = time.perf_counter() - started - sum(timings.values())
+            with phases.step("write"):
+                _carry_over_foreign_graphs(store_path, staging)
+                replace_store_directory(store_path, staging)
         written = True
+    phases.close()
     summary = BuildSummary(
         files=len(sources),
         triples_per_graph=staging.triple_counts(),
         report=report,
         written=written,
         seconds=time.perf_counter() - started,
-        timings=timings,
+        timings=phases.timings,
     )
     return summary, staging
+
+
+class _Phases:
+    """Times each phase of the build and shows it on a progress bar (terminal only)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._bar = bar(4, "aqkg build")
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self._bar.set_postfix_str(name)
+        began = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - began
+        self._bar.update()
+
+    def close(self) -> None:
+        self._bar.close()
 
 
 def _validate_all(staging: EmbeddedStore) -> Report:

@@ -25,6 +25,7 @@ from aqkg.cli_common import (
 )
 from aqkg.cli_submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli_submissions import add_commands as add_submission_commands
+from aqkg.progress import wanted as progress_wanted
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve
 from aqkg.rdf_input import UnusableInputError
 from aqkg.store import EmbeddedStore, StoreError
@@ -298,7 +299,7 @@ def _cmd_import_esco(args: argparse.Namespace) -> int:
 
     store = EmbeddedStore.open(store_path(args), read_only=False)
     try:
-        summary = import_esco(store.oxigraph, args.folder, progress=sys.stderr.isatty())
+        summary = import_esco(store.oxigraph, args.folder, progress=progress_wanted())
     except EscoImportError as error:
         raise CliError(str(error)) from None
     store.flush()

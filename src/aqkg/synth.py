@@ -23,6 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aqkg.paths import GRAPH_BASE
+from aqkg.progress import bar
 
 AQKG = "https://w3id.org/aqkg/ontology#"
 ID = "https://w3id.org/aqkg/id/"
@@ -143,13 +144,14 @@ def generate(triples: int, seed: int = 1, violation_rate: float = 0.0) -> Iterat
 def write(path: Path, triples: int, seed: int = 1, violation_rate: float = 0.0) -> int:
     """Write the workload as N-Triples; returns the number of triples written."""
     count = 0
-    with path.open("wb") as out:
+    with path.open("wb") as out, bar(triples, "aqkg synth", unit="triple") as progress:
         batch: list[ox.Triple] = []
         for t in generate(triples, seed, violation_rate):
             batch.append(t)
             if len(batch) == 100_000:
                 out.write(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"")
                 count += len(batch)
+                progress.update(len(batch))
                 batch = []
         out.write(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"")
         count += len(batch)
