@@ -207,12 +207,32 @@ def _cmd_query(args: argparse.Namespace) -> int:
         if isinstance(target, NamedQuery):
             named, sparql = target, target.text
         else:
-            sparql = target.read_text(encoding="utf-8")
+            sparql = _read_query_file(target)
+    if named is None:
+        _refuse_unsafe(sparql)
     bindings = bind_params(named, _param_pairs(args.param))
     store = _open_for_query(args)
     result = store.select(sparql, bindings)
     emit(result_output.FORMATTERS[args.format](result))
     return EXIT_OK
+
+
+def _read_query_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def _refuse_unsafe(sparql: str) -> None:
+    """An ad-hoc query (-e, FILE.rq) gets the endpoint's checks: no UPDATE, no SERVICE and no
+    file: IRI (querying opens no socket and reads no file, even for a query pasted from
+    elsewhere), nothing nested so deep that pyoxigraph would crash."""
+    from aqkg.serve import complexity_problem, refusal
+
+    problem = refusal(sparql) or complexity_problem(sparql)
+    if problem:
+        raise CliError(problem.replace("this endpoint", "aqkg query"))
 
 
 def _param_pairs(items: list[str]) -> dict[str, str]:

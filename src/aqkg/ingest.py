@@ -10,8 +10,9 @@ their cell, not raised: only unusable input (no file, too big, not a workbook, n
 raises IngestError.
 
 Reading is safe for files from the public: values are read, never formulas
-(openpyxl data_only), files over MAX_SPREADSHEET_BYTES or sheets over MAX_ROWS are refused,
-and nothing is fetched from the network.
+(openpyxl data_only), files over MAX_SPREADSHEET_BYTES (or unpacking to over
+MAX_UNPACKED_BYTES) or sheets over MAX_ROWS are refused, a hidden sheet is reported, and nothing
+is fetched from the network.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import csv
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ from aqkg.templates import (
 )
 
 MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 50_000
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -125,6 +128,7 @@ class Table:
     name: str
     headers: list[str]
     rows: list[tuple[int, Row]]
+    hidden: bool = False
 
 
 # -- reading tables ------------------------------------------------------------------------
@@ -154,28 +158,55 @@ def _check_size(path: Path) -> None:
 def _read_workbook(path: Path) -> dict[str, Table]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        try:
+            tables = {}
+            for sheet in workbook.worksheets:
+                table = _table(sheet.title, sheet.iter_rows(values_only=True), path)
+                table.hidden = sheet.sheet_state != "visible"
+                tables[sheet.title.strip().lower()] = table
+            return tables
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError) as error:
         raise IngestError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    except SyntaxError as error:  # xml.etree's ParseError: malformed XML, an entity bomb
+        raise IngestError(f"{path}: not a readable .xlsx workbook (bad XML: {error})") from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook that unpacks to more than MAX_UNPACKED_BYTES (a 'zip bomb': a few MB
+    of compressed XML can unpack to GBs, which openpyxl would read into memory). zipfile never
+    unpacks more than the sizes checked here."""
     try:
-        return {
-            sheet.title.strip().lower(): _table(
-                sheet.title, sheet.iter_rows(values_only=True), path
-            )
-            for sheet in workbook.worksheets
-        }
-    finally:
-        workbook.close()
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise IngestError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise IngestError(
+            f"{path}: unpacks to {unpacked} bytes, over the {MAX_UNPACKED_BYTES} byte limit; "
+            "split the file"
+        )
 
 
 def _read_csv_folder(folder: Path) -> dict[str, Table]:
     tables = {}
     for file in sorted(folder.glob("*.csv")):
         _check_size(file)
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            rows = (tuple(_uncsv(v) for v in row) for row in csv.reader(handle))
-            tables[file.stem.strip().lower()] = _table(file.stem, rows, file)
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as handle:
+                rows = (tuple(_uncsv(v) for v in row) for row in csv.reader(handle))
+                tables[file.stem.strip().lower()] = _table(file.stem, rows, file)
+        except UnicodeDecodeError as error:
+            raise IngestError(
+                f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); "
+                "save it as 'CSV UTF-8'"
+            ) from None
+        except csv.Error as error:  # a NUL byte, a field over csv.field_size_limit()
+            raise IngestError(f"{file}: not readable as CSV ({error})") from None
     if not tables:
         raise IngestError(f"{folder}: no CSV files in this folder")
     return tables
@@ -228,6 +259,8 @@ def ingest(path: Path, country: str | None = None) -> Ingested:
     for name, table in tables.items():
         if name not in known:
             result.findings.append(_warning(table.name, None, None, f"sheet {table.name!r}"))
+        elif table.hidden and name != "lists":  # rows nobody looked at would be published
+            result.findings.append(_hidden(table.name))
     for spec in mapping.sheets:
         if spec.name in tables:
             _SheetReader(mapping, spec, result).read(tables[spec.name])
@@ -250,6 +283,18 @@ def _country(tables: dict[str, Table], given: str | None, path: Path) -> str:
         return check_country(chosen)
     except TemplateError as error:
         raise IngestError(f"{path}: {error}") from None
+
+
+def _hidden(sheet: str) -> SheetFinding:
+    return SheetFinding(
+        sheet,
+        None,
+        None,
+        None,
+        "Warning",
+        f"sheet {sheet!r} is hidden: its rows are read and would be published all the same",
+        "Unhide it (right-click a sheet tab, Unhide) and check its rows.",
+    )
 
 
 def _warning(sheet: str, row: int | None, column: str | None, what: str) -> SheetFinding:

@@ -1,15 +1,20 @@
 """Reading RDF files given by users: format by extension, one-line errors, no network.
 
 pyoxigraph parses (it is fast, never fetches a remote JSON-LD context and never expands
-external XML entities); rdflib gets the result as N-Triples when pySHACL needs it.
+external XML entities), once `aqkg.rdf_guards` has refused what pyoxigraph does not bound by
+itself (entity expansion, deep nesting); rdflib gets the result as N-Triples when pySHACL needs
+it.
 """
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
+
+from aqkg.rdf_guards import input_problem
 
 FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -52,12 +57,38 @@ def parse_triples(path: Path) -> list[ox.Triple]:
             f"{path}: {size} bytes is over the {MAX_INPUT_BYTES} byte limit; split the file"
         )
     try:
-        quads = ox.parse(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri())
-        return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        data = _without_utf8_bom(path, path.read_bytes())
+        # hostile input pyoxigraph does not bound itself (entity bombs, deep nesting)
+        problem = input_problem(data, rdf_format)
+        if problem:
+            raise UnusableInputError(f"{path}: {problem}")
+        quads = ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri())
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as error:
         raise UnusableInputError(f"{path}: not valid {rdf_format.name}: {error.msg}") from None
+    except MemoryError as error:  # pyoxigraph caps one token (literal, IRI) at 16 MiB
+        raise UnusableInputError(
+            f"{path}: too large to parse ({error}); one literal or IRI can hold at most 16 MB"
+        ) from None
     except (OSError, ValueError) as error:
         raise UnusableInputError(f"{path}: cannot be read: {error}") from None
+    if not triples:
+        # JSON-LD drops nodes whose IRI is invalid (a space...), so this is not only empty files
+        raise UnusableInputError(f"{path}: no triples found, nothing to check")
+    return triples
+
+
+def _without_utf8_bom(path: Path, data: bytes) -> bytes:
+    """UTF-8 without its byte-order mark (pyoxigraph's Turtle parser fails on one, and
+    Windows editors write it); UTF-16 and UTF-32 are refused with a hint."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :]
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32")):
+        if data.startswith(bom):
+            raise UnusableInputError(f"{path}: the file is {name} text; save it as UTF-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnusableInputError(f"{path}: the file is UTF-16 text; save it as UTF-8")
+    return data
 
 
 def to_rdflib(triples: list[ox.Triple] | bytes) -> rdflib.Graph:

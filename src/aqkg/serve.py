@@ -19,6 +19,7 @@ and does not expose the parsed algebra, so the query text is scanned (see `menti
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import multiprocessing
@@ -42,6 +43,7 @@ import pyoxigraph as ox
 
 from aqkg.openapi import openapi_document
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue
+from aqkg.results import defuse_formula
 from aqkg.store import EmbeddedStore, StoreError
 
 if TYPE_CHECKING:
@@ -182,6 +184,16 @@ SERVICE_MESSAGE = (
     "server fetch other sites); the word is refused anywhere outside strings, comments, IRIs, "
     "variable names and the local part of prefixed names"
 )
+FILE_MESSAGE = (
+    "this endpoint never reads local files: file: IRIs are refused (FROM <file:...> would only "
+    "name a graph of the store, never read the file)"
+)
+# pyoxigraph 0.5 parses and optimises recursively: about 1,000 nested groups (FILTER EXISTS
+# {...}), 5,000 nested brackets or 20,000 chained operators overflow the stack and kill the
+# process (SIGSEGV). Real queries stay far below these limits.
+MAX_QUERY_NESTING = 128
+MAX_QUERY_OPERATORS = 2_000
+_NOT_BRACKET = re.compile(r"[^(){}\[\]]+")
 
 _ESCAPE = r"""\\(?:[tbnrf"'\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})"""
 _STRING_LONG = {  # exactly SPARQL's STRING_LITERAL_LONG1 and 2
@@ -215,12 +227,45 @@ State = tuple[int, int, bool]  # position, bracket depth, "the last token was an
 
 
 def refusal(query: str) -> str | None:
-    """Why the query is refused (an update, or SERVICE), or None when it may run."""
+    """Why the query is refused (an update, SERVICE, a file: IRI), or None when it may run."""
     if first_keyword(query) in UPDATE_KEYWORDS:
         return READ_ONLY_MESSAGE
     if mentions_service(query):
         return SERVICE_MESSAGE
+    if mentions_file_iri(query):
+        return FILE_MESSAGE
     return None
+
+
+def mentions_file_iri(query: str) -> bool:
+    """Whether `<file:` appears anywhere, escapes decoded (strings too: refusing a few harmless
+    queries is the price of a check that a prefix or BASE declaration cannot get round)."""
+    decoded = _CODEPOINT.sub(_decode_codepoint, query)
+    return any(_FILE_IRI.search(text) for text in (query, decoded))
+
+
+_FILE_IRI = re.compile(r"<file:", re.IGNORECASE)
+
+
+def complexity_problem(query: str) -> str | None:
+    """Why the query is too deeply nested for pyoxigraph (see MAX_QUERY_NESTING), or None.
+    Counted outside strings, IRIs and comments."""
+    code = _NOISE.sub(" ", query)
+    brackets = _NOT_BRACKET.sub("", code).translate(str.maketrans("{}[]", "()()"))
+    for _ in range(MAX_QUERY_NESTING):  # each pass removes the innermost pairs
+        inner_removed = brackets.replace("()", "")
+        if inner_removed == brackets:
+            break
+        brackets = inner_removed
+    else:
+        if "()" in brackets:
+            return f"the query nests brackets over {MAX_QUERY_NESTING} levels deep"
+    if len(_OPERATOR.findall(code)) > MAX_QUERY_OPERATORS:
+        return f"the query has over {MAX_QUERY_OPERATORS} operators (UNION, ||, &&, +, /...)"
+    return None
+
+
+_OPERATOR = re.compile(r"\|\||&&|[!+\-*/|^<>=]|\bUNION\b|\bMINUS\b", re.IGNORECASE)
 
 
 def first_keyword(query: str) -> str:
@@ -672,8 +717,35 @@ def _solutions(result: ox.QuerySolutions, formats: FormatChoice, max_rows: int) 
     body = writer.getvalue()
     if results_format != ox.QueryResultsFormat.TSV:
         reread = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-        body = reread.serialize(format=results_format) or b""
+        assert isinstance(reread, ox.QuerySolutions)
+        if results_format == ox.QueryResultsFormat.CSV:
+            body = _defused_csv(reread)
+        else:
+            body = reread.serialize(format=results_format) or b""
     return Success(content_type, body)
+
+
+def _defused_csv(solutions: ox.QuerySolutions) -> bytes:
+    """SPARQL 1.1 CSV as pyoxigraph writes it, except that a value a spreadsheet program would
+    run as a formula (=, +, -, @) gets a leading ' (CSV injection), as `aqkg query --format csv`
+    does. CSV is the format people open in a spreadsheet; JSON, XML and TSV stay exact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    variables = [v.value for v in solutions.variables]
+    writer.writerow(variables)
+    for solution in solutions:
+        writer.writerow([defuse_formula(_csv_value(solution[v])) for v in variables])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return str(term.value)
 
 
 def _boolean(result: ox.QueryBoolean, formats: FormatChoice) -> Outcome:
@@ -822,6 +894,9 @@ class _Handler(BaseHTTPRequestHandler):
         reason = refusal(query)
         if reason:
             raise HttpError(403, reason)
+        problem = complexity_problem(query)
+        if problem:  # refused here: in a worker it would crash the process
+            raise HttpError(400, f"{problem}; simplify it")
         job = Job(
             query=query,
             formats=choose_formats(params.get("format", []), self.headers.get("Accept")),
@@ -969,6 +1044,8 @@ def _graph_list(params: Params, name: str) -> tuple[str, ...]:
             ox.NamedNode(graph)
         except ValueError:
             raise HttpError(400, f"{name} {graph!r} is not an absolute IRI") from None
+        if mentions_file_iri(f"<{graph}>"):
+            raise HttpError(403, FILE_MESSAGE)
     return graphs
 
 
