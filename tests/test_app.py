@@ -462,6 +462,7 @@ def test_launch_builds_a_missing_store_then_runs_streamlit(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import aqkg.build
+    import aqkg.explore.launcher
 
     built: list[Path] = []
     ran: list[tuple[list[str], dict[str, str]]] = []
@@ -477,7 +478,7 @@ def test_launch_builds_a_missing_store_then_runs_streamlit(
         return 0
 
     monkeypatch.setattr(aqkg.build, "build", fake_build)
-    monkeypatch.setattr(explore.subprocess, "call", fake_call)
+    monkeypatch.setattr(aqkg.explore.launcher.subprocess, "call", fake_call)
     store = tmp_path / "store"
     assert explore.launch(store, port=8601) == 0
     assert built == [store]

@@ -7,7 +7,8 @@ comparability only), the AQRF levels of both sides, the unit coverage in both di
 step with its curation status and sources, and a ranking with a one-line reason.
 
 Data access is through named queries (queries/recognition-*.rq, queries/unit-coverage.rq) bound
-with typed parameters; the path logic lives here, in small pure functions.
+with typed parameters; the path logic lives here, in small pure functions. The result
+dataclasses live in aqkg.recognition_model and rendering in aqkg.recognition_format.
 
 Chaining rule (unit coverage)
 -----------------------------
@@ -60,6 +61,28 @@ from aqkg.backend import Store
 from aqkg.paths import queries_dir
 from aqkg.queries import NamedQuery, bind_params, read_query
 from aqkg.recognition_format import render
+from aqkg.recognition_model import (
+    AqrfPairing,
+    Arrangement,
+    Basis,
+    BasisKind,
+    Candidate,
+    Coverage,
+    Dependence,
+    Hop,
+    LevelPlacement,
+    MappingEvidence,
+    MissingUnit,
+    Occupation,
+    Qualification,
+    Recognition,
+    Relation,
+    Shared,
+    Source,
+    Step,
+    Unit,
+    UnitMatch,
+)
 from aqkg.results import plain
 from aqkg.store import Term
 
@@ -67,8 +90,52 @@ AQKG = "https://w3id.org/aqkg/ontology#"
 ID_BASE = "https://w3id.org/aqkg/id/"
 QUALIFICATION_BASE = ID_BASE + "qualification/"
 
-Relation = Literal["exact", "close", "broader", "narrower"]
-BasisKind = Literal["corridor", "mra", "aqrf-level-only"]
+# The result dataclasses are defined in aqkg.recognition_model and re-exported from here.
+__all__ = [
+    "AQKG",
+    "FULL_COVER",
+    "ID_BASE",
+    "QUALIFICATION_BASE",
+    "RANKING_RULE",
+    "STRENGTH",
+    "AqrfPairing",
+    "Arrangement",
+    "Basis",
+    "BasisKind",
+    "Candidate",
+    "Coverage",
+    "Dependence",
+    "Hop",
+    "LevelPlacement",
+    "MappingEvidence",
+    "MissingUnit",
+    "Occupation",
+    "Qualification",
+    "Recognition",
+    "RecognitionError",
+    "Relation",
+    "Shared",
+    "Source",
+    "Step",
+    "Unit",
+    "UnitMatch",
+    "chain",
+    "choose_basis",
+    "covers",
+    "dependence",
+    "dependence_warnings",
+    "format_recognition",
+    "level_statement",
+    "load_arrangements",
+    "load_qualification",
+    "rank_candidates",
+    "read_relation",
+    "recognise",
+    "resolve_country",
+    "resolve_qualification",
+    "unit_coverage",
+    "weakest",
+]
 
 STRENGTH: dict[Relation, int] = {"exact": 4, "close": 3, "broader": 2, "narrower": 1}
 FULL_COVER: frozenset[Relation] = frozenset({"exact", "close", "broader"})
@@ -100,204 +167,6 @@ RANKING_RULE = (
 
 class RecognitionError(Exception):
     """The question cannot be answered as asked; the one-line message says why."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Result
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Source:
-    iri: str
-    title: str
-    publisher: str
-    year: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Step:
-    """One record a result rests on, with its curation status and sources (IRIs)."""
-
-    kind: str  # qualification, corridor, mra, mapping, level-alignment
-    iri: str
-    label: str
-    curation: str  # verified, unverified, illustrative, unknown
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Unit:
-    iri: str
-    code: str
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class MappingEvidence:
-    """One mapping record on a hop, as recorded and as read from the holder's side."""
-
-    record: str
-    predicate: str  # as recorded: exactMatch, closeMatch, broadMatch, narrowMatch, noMatch
-    read: Literal["forward", "backward"]
-    curation: str
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Hop:
-    from_unit: str
-    to_unit: str
-    relation: Relation
-    records: tuple[MappingEvidence, ...]
-
-
-@dataclass(frozen=True)
-class UnitMatch:
-    """A required unit matched by a unit of the other qualification, directly or via the RMCS."""
-
-    unit: Unit
-    matched_by: Unit
-    via: Unit | None
-    hops: tuple[Hop, ...]
-    relation: Relation
-    covers: Literal["full", "partial"]
-
-
-@dataclass(frozen=True)
-class MissingUnit:
-    unit: Unit
-    reasons: tuple[str, ...]
-    no_match_records: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How far the units of `of_qualification` are matched by those of `by_qualification`."""
-
-    of_qualification: str
-    by_qualification: str
-    total: int
-    covered: int
-    partly_covered: int
-    share_covered: float
-    share_matched: float
-    weakest: Relation | None
-    matches: tuple[UnitMatch, ...]
-    missing: tuple[MissingUnit, ...]
-    other_paths: tuple[UnitMatch, ...]
-
-
-@dataclass(frozen=True)
-class AqrfPairing:
-    aqrf_level: str
-    aqrf_rank: int | None
-    match: str
-    alignment: str
-    curation: str
-
-
-@dataclass(frozen=True)
-class LevelPlacement:
-    level: str
-    title: str
-    rank: int | None
-    framework: str
-    framework_title: str
-    referencing: str
-    referencing_status: str
-    aqrf: tuple[AqrfPairing, ...]
-    statement: str
-
-    def comparable_aqrf_ranks(self) -> frozenset[int]:
-        return frozenset(
-            p.aqrf_rank
-            for p in self.aqrf
-            if p.aqrf_rank is not None and p.match in ("ExactMatch", "CloseMatch")
-        )
-
-
-@dataclass(frozen=True)
-class Occupation:
-    iri: str
-    title: str
-    via: tuple[str, ...]  # qualification, standard
-    isco_groups: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Qualification:
-    iri: str
-    reference: str
-    title: str
-    country: str
-    country_name: str
-    curation: str
-    level: LevelPlacement
-    occupations: tuple[Occupation, ...]
-
-
-@dataclass(frozen=True)
-class Arrangement:
-    iri: str
-    kind: str  # corridor, mra, mrs
-    title: str
-    curation: str
-    occupations: tuple[str, ...]
-    occupation_titles: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Shared:
-    kind: str  # occupation, ISCO-08 group, unit path, AQRF level
-    iri: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Basis:
-    kind: BasisKind
-    strength: int  # 2 corridor or MRA, 1 shared AQRF level, 0 AQRF comparability not shown
-    arrangements: tuple[Arrangement, ...]
-    occupations: tuple[str, ...]
-    statement: str
-
-
-@dataclass(frozen=True)
-class Dependence:
-    steps: int
-    illustrative: int
-    unverified: int
-    unknown: int
-
-
-@dataclass(frozen=True)
-class Candidate:
-    rank: int
-    qualification: Qualification
-    shares: tuple[Shared, ...]
-    basis: Basis
-    coverage: Coverage
-    reverse_coverage: Coverage
-    steps: tuple[Step, ...]
-    dependence: Dependence
-    warnings: tuple[str, ...]
-    why: str
-
-
-@dataclass(frozen=True)
-class Recognition:
-    held: Qualification
-    to_country: str
-    to_country_name: str
-    arrangements: tuple[Arrangement, ...]
-    arrangement_statement: str
-    candidates: tuple[Candidate, ...]
-    ranking_rule: str
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
-    sources: tuple[Source, ...] = field(default_factory=tuple)
 
 
 # ---------------------------------------------------------------------------------------------

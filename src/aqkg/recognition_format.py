@@ -10,23 +10,21 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pyoxigraph as ox
 
+from aqkg.recognition_model import (
+    Candidate,
+    Coverage,
+    Hop,
+    Recognition,
+    Shared,
+    Source,
+    Step,
+    UnitMatch,
+)
 from aqkg.results import short
-
-if TYPE_CHECKING:
-    from aqkg.recognise import (
-        Candidate,
-        Coverage,
-        Hop,
-        Recognition,
-        Shared,
-        Source,
-        Step,
-        UnitMatch,
-    )
 
 JSON_FORMAT_TAG = "aqkg-recognition/1"
 

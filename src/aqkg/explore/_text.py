@@ -1,0 +1,30 @@
+"""How the explorer turns query values into what it shows: " | "-joined lists, numbers,
+display text of RDF terms, and text escaped for Graphviz DOT."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from aqkg.results import plain, short
+
+LIST_SEPARATOR = " | "
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    return tuple(part for part in text.split(LIST_SEPARATOR) if part) if text else ()
+
+
+def as_int(text: str) -> int | None:
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def as_count(text: str) -> int:
+    return as_int(text) or 0
+
+
+def display(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    return plain(term) if isinstance(term, ox.Literal) else short(term)
+
+
+def dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

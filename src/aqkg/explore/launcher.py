@@ -1,0 +1,54 @@
+"""Starting the explorer: `streamlit run app/main.py` on a store, built first when missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from aqkg.explore._store import STORE_ENV, store_exists
+from aqkg.explore.validate import MAX_UPLOAD_BYTES
+from aqkg.paths import project_root
+
+APP_MAIN = Path("app") / "main.py"
+
+
+def app_script() -> Path:
+    return project_root() / APP_MAIN
+
+
+def streamlit_command(port: int | None = None) -> list[str]:
+    """`streamlit run app/main.py` as a headless server (no browser, no usage statistics)."""
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_script()),
+        "--server.headless=true",
+        "--browser.gatherUsageStats=false",
+        f"--server.maxUploadSize={MAX_UPLOAD_BYTES // (1024 * 1024)}",
+        "--client.toolbarMode=minimal",
+        "--client.showErrorDetails=none",
+    ]
+    if port is not None:
+        command.append(f"--server.port={port}")
+    return command
+
+
+def launch(store_path: Path, port: int | None = None) -> int:
+    """Open the explorer on `store_path`, building the store first when there is none."""
+    if not store_exists(store_path):
+        from aqkg.build import build
+
+        print(f"aqkg explore: no store at {store_path}: building it first", file=sys.stderr)
+        summary, _ = build(store_path)
+        if not summary.written:
+            print("aqkg explore: the build found violations; run `aqkg build`", file=sys.stderr)
+            return 1
+    env = {**os.environ, STORE_ENV: str(store_path.resolve()), "AQKG_HOME": str(project_root())}
+    try:
+        return subprocess.call(streamlit_command(port), env=env)
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,139 @@
+"""The SPARQL page: user queries run in `aqkg.serve`'s worker pool (a query past the time
+limit has its process killed) after the same refusal check as the endpoint, plus a refusal of
+FROM clauses naming anything but a web IRI."""
+
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aqkg.explore._store import ExploreError, store_stamp
+from aqkg.explore._text import display
+from aqkg.queries import NamedQuery, QueryParamError, bind_params
+from aqkg.results import as_delimited
+from aqkg.results import as_json as results_json
+from aqkg.serve import FormatChoice, Job, QueryPool, Success, refusal
+from aqkg.store import SelectResult, StoreError
+
+SPARQL_TIMEOUT_SECONDS = 10.0
+SPARQL_MAX_ROWS = 10_000
+
+# The editor's text when the user writes their own query (the catalogue fills it otherwise).
+STARTER_QUERY = """PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?qualification ?title WHERE {
+  ?qualification a aqkg:Qualification ; skos:prefLabel ?title .
+}
+LIMIT 20
+"""
+
+_FROM_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?(<[^>]*>|\S+)", re.IGNORECASE)
+_WEB_IRI = re.compile(r"^<https?://[^>]*>$", re.IGNORECASE)
+FROM_MESSAGE = (
+    "FROM and FROM NAMED may only name graphs by web IRI (<https://...>): a local file or "
+    "relative IRI is refused; without FROM the query sees every graph"
+)
+
+
+def sparql_refusal(query: str) -> str | None:
+    """Why a query is refused (update, SERVICE, FROM a local file), or None when it may run."""
+    reason = refusal(query)
+    if reason is not None:
+        return reason.replace("this endpoint", "the explorer")
+    for match in _FROM_CLAUSE.finditer(_without_strings_and_comments(query)):
+        if not _WEB_IRI.match(match.group(1)):
+            return FROM_MESSAGE
+    return None
+
+
+def _without_strings_and_comments(query: str) -> str:
+    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', " ", query)
+    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", text)
+    return re.sub(r"#[^\n]*", " ", text.replace("<#", "< "))
+
+
+@dataclass(frozen=True)
+class SparqlResult:
+    """A SELECT table, an ASK answer or a CONSTRUCT/DESCRIBE graph, ready to show and save."""
+
+    kind: str  # select, ask, graph
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    boolean: bool | None = None
+    csv: str = ""
+    json: str = ""
+    turtle: str = ""
+    seconds: float = 0.0
+
+
+_POOLS: dict[str, QueryPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def run_sparql(
+    store_path: Path,
+    query: str,
+    params: Mapping[str, str] | None = None,
+    named: NamedQuery | None = None,
+    timeout_seconds: float = SPARQL_TIMEOUT_SECONDS,
+) -> SparqlResult:
+    """Run a read-only query with a time limit; raises ExploreError with a one-line message."""
+    if not query.strip():
+        raise ExploreError("the query is empty: pick one from the catalogue or write one")
+    reason = sparql_refusal(query)
+    if reason is not None:
+        raise ExploreError(reason)
+    given = {k: v for k, v in (params or {}).items() if v.strip()}
+    try:
+        bindings = bind_params(named, given) if named is not None else {}
+    except QueryParamError as error:
+        raise ExploreError(str(error)) from None
+    pool = _pool(store_path, timeout_seconds)
+    job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings)
+    started = time.perf_counter()
+    outcome = pool.run(job)
+    seconds = time.perf_counter() - started
+    if not isinstance(outcome, Success):
+        raise ExploreError(" ".join(str(outcome.message).split()))
+    if outcome.content_type.startswith("text/turtle"):
+        return SparqlResult("graph", turtle=outcome.body.decode("utf-8"), seconds=seconds)
+    return _parsed_results(outcome.body, seconds)
+
+
+def _parsed_results(body: bytes, seconds: float) -> SparqlResult:
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(parsed, ox.QueryBoolean):
+        return SparqlResult("ask", boolean=bool(parsed), json=body.decode("utf-8"), seconds=seconds)
+    variables = [v.value for v in parsed.variables]
+    result = SelectResult(variables, [[s[v] for v in variables] for s in parsed])
+    return SparqlResult(
+        "select",
+        columns=tuple(variables),
+        rows=tuple(tuple(display(t) for t in row) for row in result.rows),
+        csv=as_delimited(result),
+        json=results_json(result),
+        seconds=seconds,
+    )
+
+
+def _pool(store_path: Path, timeout_seconds: float) -> QueryPool:
+    """One query worker per store and time limit, started on first use and kept."""
+    key = f"{store_stamp(store_path)}:{timeout_seconds}"
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            try:
+                pool = QueryPool(
+                    store_path, size=1, timeout_seconds=timeout_seconds, max_rows=SPARQL_MAX_ROWS
+                )
+            except StoreError as error:
+                raise ExploreError(str(error)) from None
+            _POOLS[key] = pool
+            atexit.register(pool.close)
+        return _POOLS[key]
