@@ -7,7 +7,13 @@ import pyoxigraph as ox
 import pytest
 
 from aqkg.backend import Store
-from aqkg.catalogue_doc import EXAMPLE_PARAMS, example_params_for
+from aqkg.catalogue_doc import (
+    EXAMPLE_PARAMS,
+    FICTIONAL_EXAMPLE_PARAMS,
+    QUALIFICATION,
+    example_params_for,
+    fictional_example_store,
+)
 from aqkg.endpoint_store import EndpointStore
 from aqkg.queries import bind_params, catalogue
 from aqkg.recognise import format_recognition, recognise
@@ -18,34 +24,23 @@ pytest_plugins = ["virtuoso_fixture"]
 
 Stores = tuple[EmbeddedStore, EndpointStore]
 
-# Where Virtuoso 7.2.5 itself answers differently; each is a strict xfail, so a fix shows up.
-NESTED_OPTIONAL = (
-    "Virtuoso drops the outer OPTIONAL's bindings when a nested OPTIONAL uses a variable bound "
-    "two levels out (non-well-designed pattern)"
-)
-COALESCE_UNBOUND = (
-    "Virtuoso evaluates sameTerm(COALESCE(?unboundParam, ?x), ?x) as false, so the optional-"
-    "parameter idiom filters out every row"
-)
-GROUP_CONCAT_LANG = (
-    "Virtuoso's GROUP_CONCAT returns a plain string; pyoxigraph keeps a language tag common to "
-    "all the values"
-)
-KNOWN_DEVIATIONS = {
-    "framework-levels": NESTED_OPTIONAL,
-    "recognition-qualification": NESTED_OPTIONAL,
-    "explore-labels": COALESCE_UNBOUND,
-    "explore-member-states": COALESCE_UNBOUND,
-    "explore-qualifications": COALESCE_UNBOUND,
-    "mrs-corridors": GROUP_CONCAT_LANG,
-    "explore-framework": GROUP_CONCAT_LANG,
-    "explore-qualification": GROUP_CONCAT_LANG,
-    "mappings": GROUP_CONCAT_LANG + "; with min_confidence, Virtuoso fails with SR128 (numeric "
-    "value out of range) on COALESCE(?min_confidence, -1)",
-    "levels-side-by-side": 'Virtuoso\'s GROUP_CONCAT over only errors gives "" (spec: unbound)',
-    "sources-of": "Virtuoso fails with SP031 internal error (sparp_gp_deprecate) on "
-    "FILTER(?record = ?node) next to the bound ?node",
-}
+# Parameter choices beyond the catalogue's examples that once set the two backends apart.
+EXTRA_CASES = [
+    ("mappings", {"min_confidence": "0"}),  # Virtuoso gives "0"^^xsd:decimal back as an integer
+    ("mappings", {"min_confidence": "0.5"}),  # and cannot sort rows carrying 0.5 (SR128)
+    ("explore-framework", {"framework": "https://w3id.org/aqkg/id/framework/ASEAN/AQRF"}),
+    ("explore-labels", {"record": "https://w3id.org/aqkg/id/country/KH"}),
+    ("recognition-arrangements", {"fromCountry": "KH", "toCountry": "KH"}),
+    ("recognition-qualification", {"qualification": QUALIFICATION + "TH/DSD-BEW-L1"}),
+]
+# Queries whose AQRF pairings only the fictional examples have, with their parameters.
+FICTIONAL_CASES = [
+    *FICTIONAL_EXAMPLE_PARAMS.items(),
+    ("levels-side-by-side", {"country_a": "XB", "country_b": "XA"}),
+    ("framework-levels", {"country": "XB"}),
+    ("referencing-status", {"country": "XA"}),
+]
+FICTIONAL_GRAPHS = "urn:aqkg-test:fictional:"
 
 
 def _cases() -> list[pytest.ParameterSet]:
@@ -58,13 +53,13 @@ def _cases() -> list[pytest.ParameterSet]:
         variants = [example]
         if example and not any(p.required for p in query.params):
             variants.append({})
-        marks = []
-        if name in KNOWN_DEVIATIONS:
-            marks.append(pytest.mark.xfail(reason=KNOWN_DEVIATIONS[name], strict=True))
-        for params in variants:
-            label = name + "".join(f"-{k}" for k in params)
-            cases.append(pytest.param(name, params, id=label, marks=marks))
-    return cases
+        cases += [_case(name, params) for params in variants]
+    return cases + [_case(name, params, "extra") for name, params in EXTRA_CASES]
+
+
+def _case(name: str, params: dict[str, str], kind: str = "") -> pytest.ParameterSet:
+    label = "-".join([name, *params, *([kind] if kind else [])])
+    return pytest.param(name, params, id=label)
 
 
 def _rows(result: SelectResult) -> tuple[list[str], list[list[str]]]:
@@ -85,7 +80,32 @@ def test_catalogue_query_gives_the_same_results_on_both_backends(
     )
 
 
-@pytest.mark.xfail(reason=NESTED_OPTIONAL + " (query recognition-qualification)", strict=True)
+@pytest.fixture(scope="module")
+def fictional_stores(virtuoso: LocalVirtuoso) -> Stores:
+    """The shipped data plus data/examples, embedded and in Virtuoso (under their own graph
+    names, beside the shipped data)."""
+    embedded = fictional_example_store()
+    endpoint = _scratch(virtuoso, FICTIONAL_GRAPHS)
+    for graph in embedded.graph_names():
+        endpoint.replace_graph(FICTIONAL_GRAPHS + graph, (q.triple for q in embedded.quads(graph)))
+    return embedded, endpoint
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [_case(name, params, "fictional") for name, params in FICTIONAL_CASES],
+)
+def test_aqrf_pairings_of_the_fictional_examples_are_the_same_on_both_backends(
+    fictional_stores: Stores, name: str, params: dict[str, str]
+) -> None:
+    query = catalogue()[name]
+    bindings = bind_params(query, params)
+    embedded, endpoint = fictional_stores
+    expected = _rows(embedded.select(query.text, bindings))
+    assert any(any(row) for row in expected[1])
+    assert _rows(endpoint.select(query.text, bindings)) == expected
+
+
 @pytest.mark.parametrize(
     ("qualification", "country"), [("TH/DSD-BEW-L1", "KH"), ("TH/DSD-BRK-PLS-L1", "MM")]
 )
@@ -98,8 +118,8 @@ def test_recognition_is_the_same_on_both_backends(
 
 
 def test_unit_coverage_evidence_is_the_same_on_both_backends(both_stores: Stores) -> None:
-    """The unit-level part of recognition, which the nested-OPTIONAL deviation does not touch
-    (and which needs BIND(true AS ?x) read back as a boolean, not Virtuoso's 1)."""
+    """The unit-level part of recognition (which needs BIND(true AS ?x) read back as a boolean,
+    not Virtuoso's 1)."""
     from aqkg.recognise import unit_coverage
 
     holder = "https://w3id.org/aqkg/id/qualification/KH/ILLUS-BRK"
@@ -145,8 +165,9 @@ def test_blank_nodes_round_trip(virtuoso: LocalVirtuoso, write_method: str) -> N
 
 def test_values_binding_works_with_subquery_union_and_order_by(virtuoso: LocalVirtuoso) -> None:
     """A bound parameter used in one UNION branch and in a FILTER, beside a subquery with
-    ORDER BY and LIMIT, gives what pyoxigraph's substitution gives. (An equality FILTER on the
-    parameter inside the branch trips a Virtuoso internal error, SP031: see sources-of.)"""
+    ORDER BY and LIMIT, gives what pyoxigraph's substitution gives. (An `=` FILTER on the
+    parameter inside the branch trips a Virtuoso internal error, SP031: sources-of uses
+    sameTerm.)"""
     graph = "urn:aqkg-test:values"
     store = _scratch(virtuoso, graph)
     p = ox.NamedNode("urn:x:p")

@@ -13,10 +13,11 @@ What differs from the embedded store, and how it is made not to matter:
   writing and turned back into the same blank nodes when read.
 - Bindings: there is no protocol for initial bindings, so parameters become a VALUES block
   first in the outermost WHERE group (see aqkg.sparql_text).
-- Results: Virtuoso returns stored booleans as "1"^^xsd:boolean and booleans computed in a query
-  (BIND(true AS ?x)) as 1/0 xsd:integer; both are read back as xsd:boolean true/false (the
-  latter for variables the query binds to a true/false constant). Language tags are lower
-  case, as pyoxigraph has them.
+- Results: a bound parameter's column holds the term the caller bound (Virtuoso turns
+  "0"^^xsd:decimal into "0"^^xsd:integer). Virtuoso returns stored booleans as
+  "1"^^xsd:boolean and booleans computed in a query (BIND(true AS ?x)) as 1/0 xsd:integer;
+  both are read back as xsd:boolean true/false (the latter for variables the query binds to a
+  true/false constant). Language tags are lower case, as pyoxigraph has them.
 - Virtuoso's default graph is the union of every graph on the server, its own system graphs
   included; queries name aqkg's graphs (those under GRAPH_BASE) as their default graph instead
   (protocol parameters default-graph-uri and named-graph-uri); graph_names() and
@@ -113,7 +114,7 @@ class EndpointStore:
             [_term(solution.get(name), name in booleans) for name in variables]
             for solution in payload["results"]["bindings"]
         ]
-        return SelectResult(variables, rows)
+        return SelectResult(variables, _as_bound(variables, rows, bindings or {}))
 
     def ask(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> bool:
         payload = self._query(sparql, bindings, None)
@@ -308,6 +309,19 @@ def _ntriples_document(triples: Iterable[ox.Triple]) -> bytes:
         for t in triples
     )
     return ox.serialize(skolemised, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _as_bound(
+    variables: list[str], rows: list[list[Term | None]], bindings: Mapping[str, Term]
+) -> list[list[Term | None]]:
+    """A bound parameter's column holds the caller's term, as pyoxigraph gives it back: Virtuoso
+    rewrites some ("0"^^xsd:decimal comes back as "0"^^xsd:integer)."""
+    fixed = [(i, bindings[name]) for i, name in enumerate(variables) if name in bindings]
+    for row in rows:
+        for i, term in fixed:
+            if row[i] is not None:
+                row[i] = term
+    return rows
 
 
 def _term(value: Mapping[str, str] | None, boolean_column: bool) -> Term | None:
