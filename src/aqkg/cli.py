@@ -228,9 +228,9 @@ def _refuse_unsafe(sparql: str) -> None:
     """An ad-hoc query (-e, FILE.rq) gets the endpoint's checks: no UPDATE, no SERVICE and no
     file: IRI (querying opens no socket and reads no file, even for a query pasted from
     elsewhere), nothing nested so deep that pyoxigraph would crash."""
-    from aqkg.serve import complexity_problem, refusal
+    from aqkg.serve import refusal
 
-    problem = refusal(sparql) or complexity_problem(sparql)
+    problem = refusal(sparql)
     if problem:
         raise CliError(problem.replace("this endpoint", "aqkg query"))
 

@@ -264,7 +264,9 @@ def ingest(path: Path, country: str | None = None) -> Ingested:
     for spec in mapping.sheets:
         if spec.name in tables:
             _SheetReader(mapping, spec, result).read(tables[spec.name])
-    if not result.triples and not result.findings:
+    # Only warnings and no triples: nothing to submit, and publishing it would empty the
+    # country's graph.
+    if not result.triples and all(f.severity != "Violation" for f in result.findings):
         raise IngestError(f"{path}: no records found (data starts at row {FIRST_DATA_ROW})")
     return result
 

@@ -65,6 +65,11 @@ def parse_triples(path: Path) -> list[ox.Triple]:
         quads = ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri())
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as error:
+        if "LoadDocumentCallback" in str(error.msg):  # pyoxigraph's words for a remote context
+            raise UnusableInputError(
+                f"{path}: a JSON-LD @context given by URL is refused (aqkg fetches nothing "
+                "while parsing); put the context in the file"
+            ) from None
         raise UnusableInputError(f"{path}: not valid {rdf_format.name}: {error.msg}") from None
     except MemoryError as error:  # pyoxigraph caps one token (literal, IRI) at 16 MiB
         raise UnusableInputError(

@@ -227,24 +227,26 @@ State = tuple[int, int, bool]  # position, bracket depth, "the last token was an
 
 
 def refusal(query: str) -> str | None:
-    """Why the query is refused (an update, SERVICE, a file: IRI), or None when it may run."""
+    """Why the query is refused (an update, SERVICE, a file: IRI, nesting that would crash
+    pyoxigraph), or None when it may run."""
     if first_keyword(query) in UPDATE_KEYWORDS:
         return READ_ONLY_MESSAGE
     if mentions_service(query):
         return SERVICE_MESSAGE
     if mentions_file_iri(query):
         return FILE_MESSAGE
-    return None
+    return complexity_problem(query)
 
 
 def mentions_file_iri(query: str) -> bool:
-    """Whether `<file:` appears anywhere, escapes decoded (strings too: refusing a few harmless
-    queries is the price of a check that a prefix or BASE declaration cannot get round)."""
+    """Whether an IRI of the query (a FROM, a PREFIX or BASE declaration...) is a file: IRI,
+    codepoint escapes decoded; strings and comments are skipped."""
     decoded = _CODEPOINT.sub(_decode_codepoint, query)
-    return any(_FILE_IRI.search(text) for text in (query, decoded))
-
-
-_FILE_IRI = re.compile(r"<file:", re.IGNORECASE)
+    return any(
+        token[0][:6].lower() == "<file:"
+        for text in (query, decoded)
+        for token in _NOISE.finditer(text)
+    )
 
 
 def complexity_problem(query: str) -> str | None:
@@ -259,9 +261,15 @@ def complexity_problem(query: str) -> str | None:
         brackets = inner_removed
     else:
         if "()" in brackets:
-            return f"the query nests brackets over {MAX_QUERY_NESTING} levels deep"
+            return (
+                f"queries nesting brackets over {MAX_QUERY_NESTING} levels deep are refused "
+                "(pyoxigraph would crash); simplify it"
+            )
     if len(_OPERATOR.findall(code)) > MAX_QUERY_OPERATORS:
-        return f"the query has over {MAX_QUERY_OPERATORS} operators (UNION, ||, &&, +, /...)"
+        return (
+            f"queries with over {MAX_QUERY_OPERATORS} operators (UNION, ||, &&, +, /...) are "
+            "refused (pyoxigraph would crash); simplify it"
+        )
     return None
 
 
@@ -894,9 +902,6 @@ class _Handler(BaseHTTPRequestHandler):
         reason = refusal(query)
         if reason:
             raise HttpError(403, reason)
-        problem = complexity_problem(query)
-        if problem:  # refused here: in a worker it would crash the process
-            raise HttpError(400, f"{problem}; simplify it")
         job = Job(
             query=query,
             formats=choose_formats(params.get("format", []), self.headers.get("Accept")),
