@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -409,3 +410,21 @@ def test_aqkg_query_applies_the_endpoint_checks(
     latin1 = _write(tmp_path / "q.rq", "SELECT * WHERE { ?s ?p 'café' }".encode("latin-1"))
     assert main(["query", "--store", str(store), str(latin1)]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+
+
+# -- documentation ---------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+DBA = re.compile(r"\bdba\b", re.IGNORECASE)
+
+
+def test_the_documentation_never_recommends_the_dba_account() -> None:
+    """Every sentence of the documentation naming Virtuoso's dba account says not to serve with
+    it, and no command or setting gives it (a default password, an isql login)."""
+    documents = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+    for document in documents:
+        text = document.read_text(encoding="utf-8")
+        assert not re.search(r"dba\s*[:/]\s*dba|isql\S*\s+\S+\s+dba\b", text, re.IGNORECASE)
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            if DBA.search(sentence):
+                assert re.search(r"\b(never|not|no)\b", sentence), f"{document}: {sentence}"
