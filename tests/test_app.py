@@ -426,7 +426,7 @@ def test_search_matches_words_and_isco_prefixes(store: EmbeddedStore) -> None:
 
 
 def test_sparql_refusal_reads_past_strings_and_comments() -> None:
-    assert explore.sparql_refusal('SELECT * WHERE { ?s ?p "FROM <file:x>" } # FROM <a>') is None
+    assert explore.sparql_refusal('SELECT * WHERE { ?s ?p "FROM <data.ttl>" } # FROM <a>') is None
     allowed = "SELECT * FROM <https://w3id.org/aqkg/graph/inferred> WHERE { ?s ?p ?o }"
     assert explore.sparql_refusal(allowed) is None
     assert explore.sparql_refusal("SELECT * FROM NAMED <data.ttl> WHERE {}") == (
