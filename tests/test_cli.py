@@ -109,9 +109,7 @@ def test_queries_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None
     assert "qualifications-at-aqrf-level" in out and "level:xsd:integer" in out
 
 
-def test_query_from_an_rq_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_query_from_an_rq_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rq = tmp_path / "levels.rq"
     rq.write_text(
         "PREFIX aqkg: <https://w3id.org/aqkg/ontology#>\n"

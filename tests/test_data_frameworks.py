@@ -60,8 +60,12 @@ REFERENCING_STATUSES = {
         "ReferencingStatusUnknown",
     )
 }
-FRAMEWORK_STATUSES = {AQKG.FrameworkInForce, AQKG.FrameworkInDevelopment, AQKG.NoSingleFramework,
-                      AQKG.FrameworkStatusUnknown}
+FRAMEWORK_STATUSES = {
+    AQKG.FrameworkInForce,
+    AQKG.FrameworkInDevelopment,
+    AQKG.NoSingleFramework,
+    AQKG.FrameworkStatusUnknown,
+}
 CURATION_STATUSES = {AQKG.Verified, AQKG.Unverified, AQKG.Illustrative}
 # Instances of these classes are not real-world records (docs/model.md).
 NOT_REAL_WORLD = {
