@@ -205,7 +205,7 @@ def _read_csv_folder(folder: Path) -> dict[str, Table]:
                 f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); "
                 "save it as 'CSV UTF-8'"
             ) from None
-        except csv.Error as error:  # a NUL byte, a field over csv.field_size_limit()
+        except csv.Error as error:  # e.g. a field over csv.field_size_limit()
             raise IngestError(f"{file}: not readable as CSV ({error})") from None
     if not tables:
         raise IngestError(f"{folder}: no CSV files in this folder")

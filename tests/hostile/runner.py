@@ -61,25 +61,36 @@ def manifest() -> list[dict[str, Any]]:
     return cases
 
 
-@functools.cache
 def results() -> dict[tuple[str, str], dict[str, Any]]:
-    """Run the corpus once per test session in a child process; (case, entry point) -> record."""
+    """(case, entry point) -> record, from one run of the corpus per test session."""
+    outcome = _run_corpus()
+    if isinstance(outcome, str):  # the same failure for every test, without running again
+        raise RuntimeError(outcome)
+    return outcome
+
+
+@functools.cache
+def _run_corpus() -> dict[tuple[str, str], dict[str, Any]] | str:
+    """Run the corpus in a child process: its records, or why it failed."""
     with tempfile.TemporaryDirectory(prefix="hostile-results-") as folder:
         out = Path(folder) / "results.jsonl"
-        child = subprocess.run(
-            [sys.executable, str(Path(__file__)), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=REPO,
-        )
+        try:
+            child = subprocess.run(
+                [sys.executable, str(Path(__file__)), str(out)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                cwd=REPO,
+            )
+        except subprocess.TimeoutExpired:
+            return "the corpus runner took over 600 s"
         lines = out.read_text(encoding="utf-8").splitlines() if out.is_file() else []
     records = [json.loads(line) for line in lines]
     started = [r for r in records if r.get("started")]
     finished = {(r["case"], r["entry"]): r for r in records if "seconds" in r}
     if child.returncode != 0:
         last = started[-1] if started else {}
-        raise RuntimeError(
+        return (
             f"the corpus runner failed (exit {child.returncode}) during "
             f"{last.get('case')}/{last.get('entry')}:\n{child.stderr[-3000:]}"
         )
