@@ -144,6 +144,10 @@ class Settings:
 class QueryServer(ThreadingHTTPServer):
     """ThreadingHTTPServer with the query pool; server_close() also stops the workers."""
 
+    # socketserver's default listen backlog is 5: a burst of 20 clients then sees connections
+    # reset by the kernel before a thread can accept them.
+    request_queue_size = 128
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], settings: Settings) -> None:
