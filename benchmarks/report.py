@@ -43,6 +43,14 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+QUICK_NOTE = (
+    "These are the quick results: the full mode (`benchmarks/run.py` without `--quick`: "
+    "validation up to 1M triples, queries on 250k, growth to 1M) was not run for this commit, "
+    "for lack of time; on this 2-CPU machine it needs well over an hour, most of it in the "
+    "naive validation baseline and in recognition on the larger graphs.\n\n"
+)
+
+
 def _command(mode: str) -> str:
     return ".venv/bin/python benchmarks/run.py" + (" --quick" if mode == "quick" else "")
 
@@ -60,7 +68,9 @@ def _header(results: dict[str, Any], plan: Any) -> str:
         "real qualification bundles.\n\n"
         "The machine is shared (other jobs ran at the same time), so absolute times are "
         "noisy; ratios within one run are the meaningful figures.\n\n"
-        "## Machine and versions\n\n" + _table(["", ""], rows)
+        + (QUICK_NOTE if mode == "quick" else "")
+        + "## Machine and versions\n\n"
+        + _table(["", ""], rows)
     )
 
 
@@ -178,7 +188,8 @@ def _queries(results: dict[str, Any]) -> str:
         ["rdflib SPARQL (baseline)", small, "catalogue", *_summary(results["rdflib"], False)],
         ["rdflib SPARQL (baseline)", small, "recognition", *_summary(results["rdflib"], True)],
     ]
-    p95 = percentile(embedded.all(recognition=False) + embedded.all(recognition=True), 0.95)
+    catalogue_p95 = percentile(embedded.all(recognition=False), 0.95)
+    recognition_p95 = percentile(embedded.all(recognition=True), 0.95)
     text = (
         "## Query catalogue and recognition engine on a large synthetic graph\n\n"
         "Every catalogue query with seeded parameter choices (optional parameters given half "
@@ -191,11 +202,14 @@ def _queries(results: dict[str, Any]) -> str:
         "or 20 s (Virtuoso) was not repeated.\n\n"
         + _table(["backend", "triples", "workload", "p50 ms", "p95 ms", "max ms", "calls"], rows)
         + "\n"
-        f"Embedded p95 over all calls: {_ms(p95)} ms (target < 100 ms: "
-        f"{_ok(p95 * 1000 < TARGETS['query_p95_ms'])}).\n"
-        + _ratios(results)
-        + _skips(results)
-        + _slowest(embedded)
+        f"Embedded p95: catalogue {_ms(catalogue_p95)} ms (target < 100 ms: "
+        f"{_ok(catalogue_p95 * 1000 < TARGETS['query_p95_ms'])}), recognition "
+        f"{_ms(recognition_p95)} ms ({_ok(recognition_p95 * 1000 < TARGETS['query_p95_ms'])}). "
+        "Recognition is the "
+        "slow part: one `recognise()` runs several queries, and its p95 follows the "
+        "recognition-candidates query, whose cost grows with the number of synthetic copies "
+        "that share a held qualification's occupations, units and mapped RMCS units (see the "
+        "growth table).\n" + _ratios(results) + _skips(results) + _slowest(embedded)
     )
     return text
 
