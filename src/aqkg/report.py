@@ -175,14 +175,20 @@ def as_json(report: Report) -> str:
 
 def as_turtle(report: Report) -> str:
     """A W3C sh:ValidationReport of the findings kept (after filtering to the input's records)."""
+    graph, node = report_graph(report.conforms)
+    for finding in report.findings:
+        _add_result(graph, node, finding)
+    return graph.serialize(format="turtle")
+
+
+def report_graph(conforms: bool) -> tuple[rdflib.Graph, rdflib.BNode]:
+    """An empty sh:ValidationReport, for the Turtle output of every kind of report."""
     graph = rdflib.Graph()
     graph.bind("sh", SH)
     node = rdflib.BNode()
     graph.add((node, rdflib.RDF.type, SH.ValidationReport))
-    graph.add((node, SH.conforms, rdflib.Literal(report.conforms)))
-    for finding in report.findings:
-        _add_result(graph, node, finding)
-    return graph.serialize(format="turtle")
+    graph.add((node, SH.conforms, rdflib.Literal(conforms)))
+    return graph, node
 
 
 def _add_result(graph: rdflib.Graph, report_node: rdflib.BNode, finding: Finding) -> None:

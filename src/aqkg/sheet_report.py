@@ -22,7 +22,7 @@ import rdflib
 from rdflib.namespace import RDFS, SH
 
 from aqkg.ingest import Ingested, SheetFinding, ingest
-from aqkg.report import SEVERITY_ORDER, Finding, SeverityTally
+from aqkg.report import SEVERITY_ORDER, Finding, SeverityTally, report_graph
 from aqkg.store import EmbeddedStore
 from aqkg.validate import validate_triples
 
@@ -161,11 +161,7 @@ tr.violation td:first-child{{color:#b00}}tr.warning td:first-child{{color:#a60}}
 
 
 def as_turtle(report: SheetReport) -> str:
-    graph = rdflib.Graph()
-    graph.bind("sh", SH)
-    node = rdflib.BNode()
-    graph.add((node, rdflib.RDF.type, SH.ValidationReport))
-    graph.add((node, SH.conforms, rdflib.Literal(report.conforms)))
+    graph, node = report_graph(report.conforms)
     for finding in report.findings:
         result = rdflib.BNode()
         graph.add((node, SH.result, result))
