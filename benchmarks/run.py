@@ -13,11 +13,13 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -27,15 +29,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
+import load  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
 import rdflib  # noqa: E402
 import report  # noqa: E402
+import saved  # noqa: E402
 import workload  # noqa: E402
 
 from aqkg import synth  # noqa: E402
 from aqkg.endpoint_store import EndpointStore  # noqa: E402
 from aqkg.store import EmbeddedStore, StoreError  # noqa: E402
 from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing  # noqa: E402
+
+saved.register(load.LoadReport)
 
 GIB = 1024**3
 CHUNK = 5_000
@@ -58,13 +64,13 @@ class Plan:
 
 QUICK = Plan([10_000, 25_000], 100, 50_000, 10_000, 5, 30, [10_000, 25_000, 50_000], 250_000)
 FULL = Plan(
-    validation_sizes=[10_000, 50_000, 100_000, 250_000, 1_000_000],
-    naive_cap=600,
-    query_size=250_000,
+    validation_sizes=[10_000, 100_000, 1_000_000],
+    naive_cap=4_000,
+    query_size=1_000_000,
     rdflib_size=25_000,
     samples=12,
-    backend_budget=240,
-    growth_sizes=[10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000],
+    backend_budget=300,
+    growth_sizes=[10_000, 100_000, 1_000_000, 10_000_000],
     load_size=1_000_000,
 )
 
@@ -136,11 +142,15 @@ def _validate_naive(path: Path, report: Path) -> tuple[int, int]:
 
 
 def synthetic(work: Path, size: int, plan: Plan) -> Path:
+    """The synthetic file of `size` triples, written once per work folder; the seconds it took
+    are kept beside it, so a reused file still reports them."""
     path = work / f"synth-{size}.nt"
-    if not path.exists():
+    timing = path.with_suffix(".seconds")
+    if not (path.exists() and timing.exists()):
         started = time.perf_counter()
         synth.write(path, size, seed=1, violation_rate=plan.violation_rate)
-        SYNTH_SECONDS[size] = time.perf_counter() - started
+        timing.write_text(str(time.perf_counter() - started))
+    SYNTH_SECONDS[size] = float(timing.read_text())
     return path
 
 
@@ -238,20 +248,28 @@ def _retried(send: Callable[[], None], chunk: list[ox.Triple], attempts: int = 3
             RETRIES.append(len(chunk))
 
 
-def bench_load(plan: Plan, work: Path) -> list[dict[str, object]]:
+def bench_load(plan: Plan, work: Path) -> dict[str, object]:
     path = synthetic(work, plan.load_size, plan)
     triples = sum(1 for _ in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+    RETRIES.clear()
     rows = [
-        {"backend": "embedded, in memory (bulk_load)", **_rate(triples, lambda: _ox_load(path))},
+        {
+            "backend": "embedded, in memory (bulk_load, IRIs and literals checked)",
+            **_rate(triples, lambda: _ox_load(path, trusted=False)),
+        },
+        {
+            "backend": "embedded, in memory (bulk_load of a file aqkg wrote, not re-checked)",
+            **_rate(triples, lambda: _ox_load(path, trusted=True)),
+        },
         {
             "backend": "embedded, on disk (bulk_load + flush)",
-            **_rate(triples, lambda: _ox_load(path, work / "disk-store")),
+            **_rate(triples, lambda: _ox_load(path, work / "disk-store", trusted=False)),
         },
         {"backend": "rdflib Graph.parse (baseline)", **_rate(triples, lambda: _rdflib_load(path))},
         {"backend": "Virtuoso, Graph Store Protocol", **_virtuoso_load(path, triples, work)},
     ]
     _log("load done")
-    return rows
+    return {"rows": rows, "retries": list(RETRIES)}
 
 
 def _rate(triples: int, load: Callable[[], object]) -> dict[str, object]:
@@ -261,9 +279,11 @@ def _rate(triples: int, load: Callable[[], object]) -> dict[str, object]:
     return {"triples": triples, "seconds": seconds, "rate": triples / seconds}
 
 
-def _ox_load(path: Path, folder: Path | None = None) -> None:
-    store = ox.Store(str(folder)) if folder else ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("urn:g"))
+def _ox_load(path: Path, folder: Path | None = None, *, trusted: bool) -> None:
+    if folder is not None and folder.exists():
+        shutil.rmtree(folder)
+    store = EmbeddedStore(ox.Store(str(folder)), folder) if folder else EmbeddedStore.in_memory()
+    store.bulk_load_ntriples(path, "urn:aqkg-bench:load", trusted=trusted)
     store.flush()
 
 
@@ -296,13 +316,21 @@ def bench_build(work: Path, runs: int = 3) -> list[float]:
     return seconds
 
 
+def bench_serve(work: Path) -> Any:
+    """`aqkg serve` under 20 concurrent clients (benchmarks/load.py)."""
+    store = load.build_store(work / "serve-store")
+    figures = load.run_load(store, clients=20, requests_per_client=25, timeout_seconds=2.0)
+    _log(f"serve: {figures.summary()}")
+    return figures
+
+
 def bench_growth(plan: Plan, work: Path) -> list[dict[str, object]]:
     rows = []
     for size in plan.growth_sizes:
         path = synthetic(work, size, plan)
         store, load_seconds = workload.embedded_graph(path)
         calls = _calls(workload.Candidates.read(store), max(3, plan.samples // 2))
-        latencies = workload.measure(store, calls, budget=3600, slow=3600)
+        latencies = workload.measure(store, calls, budget=plan.backend_budget * 2, slow=60)
         rows.append(
             {
                 "size": size,
@@ -355,33 +383,60 @@ def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+SECTIONS: dict[str, Callable[[Plan, Path], Any]] = {
+    "build": lambda plan, work: bench_build(work),
+    "validation": bench_validation,
+    "queries": bench_queries,
+    "load": bench_load,
+    "growth": bench_growth,
+    "serve": lambda plan, work: bench_serve(work),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under ~5 minutes")
+    parser.add_argument(
+        "--section",
+        action="append",
+        choices=sorted(SECTIONS),
+        help="measure only this section (repeatable); the others keep their saved figures",
+    )
+    parser.add_argument(
+        "--render-only", action="store_true", help="write RESULTS.md from the saved figures"
+    )
+    parser.add_argument("--work", type=Path, help="folder for synthetic files (kept; reused)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=HERE, help="folder for RESULTS.md")
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker[0], Path(args.worker[1]), Path(args.worker[2]))
         return 0
+    mode = "quick" if args.quick else "full"
     plan = QUICK if args.quick else FULL
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="aqkg-bench-") as folder:
-        work = Path(folder)
-        results: dict[str, Any] = {
-            "machine": machine(),
-            "build": bench_build(work),
-            "validation": bench_validation(plan, work),
-            "queries": bench_queries(plan, work),
-            "load": bench_load(plan, work),
-            "growth": bench_growth(plan, work),
-        }
-    results["mode"] = "quick" if args.quick else "full"
-    results["retries"] = RETRIES
-    results["minutes"] = (time.perf_counter() - started) / 60
-    report.write(results, plan, args.output)
+    if not args.render_only:
+        with _work_folder(args.work) as work:
+            saved.save(mode, "machine", machine(), 0.0)
+            for name in args.section or list(SECTIONS):
+                started = time.perf_counter()
+                figures = SECTIONS[name](plan, work)
+                path = saved.save(mode, name, figures, (time.perf_counter() - started) / 60)
+                _log(f"{name}: figures saved to {path.relative_to(HERE)}")
+        if not args.section:
+            saved.save(mode, "retries", RETRIES, 0.0)
+    report.write(saved.load(mode), mode, plan, args.output)
     _log(f"wrote {args.output / 'RESULTS.md'}")
     return 0
+
+
+@contextmanager
+def _work_folder(given: Path | None) -> Iterator[Path]:
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="aqkg-bench-") as folder:
+        yield Path(folder)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`aqkg serve` under load, bounded in requests and time, on loopback: the run of
-benchmarks/load.py (which writes the full figures to benchmarks/LOAD.md), smaller, with bounds.
+benchmarks/load.py (whose full figures are in benchmarks/RESULTS.md), smaller, with bounds.
 
 20 concurrent clients send 10 requests each (named queries, SPARQL GET and POST, the OpenAPI
 description) while one more sends a query that cannot finish: zero errors, p95 under a generous
