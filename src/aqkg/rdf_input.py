@@ -9,6 +9,7 @@ it.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,6 +49,12 @@ def rdf_format_for(path: Path) -> ox.RdfFormat:
 
 def parse_triples(path: Path) -> list[ox.Triple]:
     """Parse one RDF file into triples, or raise UnusableInputError saying where it breaks."""
+    return list(iter_triples(path))
+
+
+def iter_triples(path: Path) -> Iterator[ox.Triple]:
+    """`parse_triples` one triple at a time (a million triples as Python objects take
+    ~500 MB); the UnusableInputError may come after some triples."""
     rdf_format = rdf_format_for(path)
     if not path.is_file():
         raise UnusableInputError(f"{path}: no such file")
@@ -63,7 +70,10 @@ def parse_triples(path: Path) -> list[ox.Triple]:
         if problem:
             raise UnusableInputError(f"{path}: {problem}")
         quads = ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri())
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        found = False
+        for q in quads:
+            found = True
+            yield ox.Triple(q.subject, q.predicate, q.object)
     except SyntaxError as error:
         if "LoadDocumentCallback" in str(error.msg):  # pyoxigraph's words for a remote context
             raise UnusableInputError(
@@ -77,10 +87,9 @@ def parse_triples(path: Path) -> list[ox.Triple]:
         ) from None
     except (OSError, ValueError) as error:
         raise UnusableInputError(f"{path}: cannot be read: {error}") from None
-    if not triples:
+    if not found:
         # JSON-LD drops nodes whose IRI is invalid (a space...), so this is not only empty files
         raise UnusableInputError(f"{path}: no triples found, nothing to check")
-    return triples
 
 
 def _without_utf8_bom(path: Path, data: bytes) -> bytes:

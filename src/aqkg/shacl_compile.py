@@ -13,6 +13,7 @@ that nothing in the shapes is silently skipped (the caller then falls back to py
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,13 +31,45 @@ __all__ = ["Check", "Count", "Shape", "SparqlRule", "UnsupportedShapeError", "co
 # shapes graph (sh:node, sh:closed, sh:rule, sh:targetNode, custom components...) is refused.
 KNOWN_PREDICATES = {
     SH[name]
-    for name in (
-        "targetClass property path name description message severity deactivated order group "
-        "minCount maxCount datatype class nodeKind in pattern flags minInclusive maxInclusive "
-        "languageIn uniqueLang or qualifiedValueShape qualifiedMinCount qualifiedMaxCount "
-        "sparql select prefixes declare prefix namespace "
-        "inversePath alternativePath zeroOrMorePath oneOrMorePath zeroOrOnePath"
-    ).split()
+    for name in [
+        "targetClass",
+        "property",
+        "path",
+        "name",
+        "description",
+        "message",
+        "severity",
+        "deactivated",
+        "order",
+        "group",
+        "minCount",
+        "maxCount",
+        "datatype",
+        "class",
+        "nodeKind",
+        "in",
+        "pattern",
+        "flags",
+        "minInclusive",
+        "maxInclusive",
+        "languageIn",
+        "uniqueLang",
+        "or",
+        "qualifiedValueShape",
+        "qualifiedMinCount",
+        "qualifiedMaxCount",
+        "sparql",
+        "select",
+        "prefixes",
+        "declare",
+        "prefix",
+        "namespace",
+        "inversePath",
+        "alternativePath",
+        "zeroOrMorePath",
+        "oneOrMorePath",
+        "zeroOrOnePath",
+    ]
 }
 KNOWN_TYPES = {SH.NodeShape, SH.PropertyShape, SH.SPARQLConstraint, SH.PrefixDeclaration}
 NODE_KINDS = {
@@ -161,7 +194,10 @@ def _compile_shape(shapes: Graph, node: Node, classes: frozenset[str]) -> Iterab
     qualified = shapes.value(node, SH.qualifiedValueShape)
     if qualified is not None:
         test = _nested_shape_test(shapes, qualified)
-        low, high = shapes.value(node, SH.qualifiedMinCount), shapes.value(node, SH.qualifiedMaxCount)
+        low, high = (
+            shapes.value(node, SH.qualifiedMinCount),
+            shapes.value(node, SH.qualifiedMaxCount),
+        )
         if low is not None:
             yield check("QualifiedMinCountConstraintComponent", Count(_int(low), None, test))
         if high is not None:
@@ -180,7 +216,7 @@ def _value_tests(shapes: Graph, node: Node) -> Iterable[tuple[str, Test]]:
     for datatype in shapes.objects(node, SH.datatype):
         yield "DatatypeConstraintComponent", _datatype_test(datatype)
     for kind in shapes.objects(node, SH.nodeKind):
-        if kind not in NODE_KINDS:
+        if not isinstance(kind, URIRef) or kind not in NODE_KINDS:
             raise UnsupportedShapeError(f"{_text(node)}: unknown sh:nodeKind {kind}")
         yield "NodeKindConstraintComponent", Test(sparql=f"!{NODE_KINDS[kind]}")
     for members in shapes.objects(node, SH["in"]):
@@ -189,7 +225,10 @@ def _value_tests(shapes: Graph, node: Node) -> Iterable[tuple[str, Test]]:
     flags = shapes.value(node, SH.flags)
     for pattern in shapes.objects(node, SH.pattern):
         regex = values.compile_pattern(str(pattern), str(flags) if flags is not None else "")
-        yield "PatternConstraintComponent", Test(python=lambda v, r=regex: values.pattern_fails(v, r))
+        yield (
+            "PatternConstraintComponent",
+            Test(python=functools.partial(values.pattern_fails, regex=regex)),
+        )
     for bound_kind in ("minInclusive", "maxInclusive"):
         for bound in shapes.objects(node, SH[bound_kind]):
             if not isinstance(bound, Literal):
@@ -213,10 +252,11 @@ RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 def _datatype_test(datatype: Node) -> Test:
     if datatype == values.XSD_STRING:  # exact in SPARQL: rdflib has no ill-typed strings
-        return Test(sparql=f'!(isLiteral(?v) && DATATYPE(?v) = <{datatype}>)')
+        return Test(sparql=f"!(isLiteral(?v) && DATATYPE(?v) = <{datatype}>)")
     if datatype == RDF.langString:
         return Test(sparql='!(isLiteral(?v) && LANG(?v) != "")')
-    return Test(python=lambda v, d=URIRef(str(datatype)): values.datatype_fails(v, d))
+    expected = URIRef(str(datatype))
+    return Test(python=lambda v: values.datatype_fails(v, expected))
 
 
 def _language_in(tags: list[str]) -> str:
@@ -225,7 +265,8 @@ def _language_in(tags: list[str]) -> str:
     listed = ", ".join(_sparql_string(tag) for tag in tags) or '""'
     # pySHACL matches the whole tag or its first subtag, case-insensitively
     first = 'LCASE(STRBEFORE(CONCAT(LANG(?v), "-"), "-"))'
-    return f'!(isLiteral(?v) && LANG(?v) != "" && (LCASE(LANG(?v)) IN ({listed}) || {first} IN ({listed})))'
+    matches = f"(LCASE(LANG(?v)) IN ({listed}) || {first} IN ({listed}))"
+    return f'!(isLiteral(?v) && LANG(?v) != "" && {matches})'
 
 
 def _nested_shape_test(shapes: Graph, node: Node) -> Test:
@@ -292,7 +333,9 @@ def _sparql_path(shapes: Graph, path: Node) -> str:
             return "(" + template.format(_sparql_path(shapes, inner)) + ")"
     alternatives = shapes.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "(" + "|".join(_sparql_path(shapes, p) for p in Collection(shapes, alternatives)) + ")"
+        return (
+            "(" + "|".join(_sparql_path(shapes, p) for p in Collection(shapes, alternatives)) + ")"
+        )
     raise UnsupportedShapeError(f"sh:path {_text(path)}: not a SHACL property path")
 
 

@@ -19,9 +19,24 @@ import pyoxigraph as ox
 from aqkg import paths, shacl
 from aqkg.report import Finding
 from aqkg.shacl_compile import Check, Count, Shape, SparqlRule, Test, compile_shapes
-from aqkg.shacl_values import Term, normalised, quiet_rdflib
+from aqkg.shacl_values import (
+    OX_LANG_STRING,
+    OX_XSD_STRING,
+    Term,
+    normalised,
+    quiet_rdflib,
+    stored_form,
+)
 
-__all__ = ["Result", "compiled_shapes", "findings", "load_store", "run_checks"]
+__all__ = [
+    "DataStore",
+    "Result",
+    "add_ontology",
+    "add_triples",
+    "compiled_shapes",
+    "findings",
+    "run_checks",
+]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
@@ -45,22 +60,45 @@ def compiled_shapes() -> tuple[Check, ...]:
     return tuple(compile_shapes(shacl.load_shapes()))
 
 
-def load_store(triples: Iterable[ox.Triple], ontology: Path | None = None) -> ox.Store:
-    """An in-memory store of `triples` and the ontology in one default graph, literals
-    normalised as rdflib would (see shacl_values)."""
-    ontology = ontology or paths.ontology_dir() / "aqkg.ttl"
-    store = ox.Store()
+class DataStore:
+    """The data to validate in an in-memory store, with the literals the store rewrites
+    ("8.0"^^xsd:decimal is kept as "8") mapped back to the form pySHACL reports."""
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+        self.forms: dict[Term, Term] = {}
+
+    def as_seen(self, term: Term) -> Term:
+        return self.forms.get(term, term)
+
+    def _loaded(self, term: Term) -> Term:
+        term = normalised(term)
+        if isinstance(term, ox.Literal) and term.datatype not in (OX_XSD_STRING, OX_LANG_STRING):
+            stored = stored_form(term)
+            # only a rewritten lexical form: a literal of another datatype may come back too
+            if stored != term and stored.datatype == term.datatype:
+                self.forms[stored] = term
+        return term
+
+
+def add_triples(data: DataStore, triples: Iterable[ox.Triple]) -> None:
+    """Add `triples` to the default graph, literals normalised as rdflib would (see
+    shacl_values), streaming (bulk_extend is not transactional: the store is a scratch copy)."""
     with quiet_rdflib():
-        for batch in (triples, ox.parse(path=str(ontology), format=ox.RdfFormat.TURTLE)):
-            store.bulk_extend(
-                ox.Quad(t.subject, t.predicate, normalised(t.object), ox.DefaultGraph())
-                for t in batch
-            )
-    return store
+        data.store.bulk_extend(
+            ox.Quad(t.subject, t.predicate, data._loaded(t.object), ox.DefaultGraph())
+            for t in triples
+        )
 
 
-def run_checks(store: ox.Store, checks: Iterable[Check]) -> list[Result]:
-    run = _Run(store)
+def add_ontology(data: DataStore, ontology: Path | None = None) -> None:
+    """The ontology's class tree, as pySHACL mixes it into the data (ontology/aqkg.ttl)."""
+    ontology = ontology or paths.ontology_dir() / "aqkg.ttl"
+    add_triples(data, ox.parse(path=str(ontology), format=ox.RdfFormat.TURTLE))
+
+
+def run_checks(data: DataStore, checks: Iterable[Check]) -> list[Result]:
+    run = _Run(data)
     with quiet_rdflib():
         return [result for check in checks for result in run.results(check)]
 
@@ -85,8 +123,9 @@ def findings(results: Iterable[Result]) -> list[Finding]:
 class _Run:
     """The queries of one validation, with what several checks share (focus nodes, values)."""
 
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
+    def __init__(self, data: DataStore) -> None:
+        self.store = data.store
+        self.seen = data.as_seen
         self._focus_patterns: dict[frozenset[str], str] = {}
         self._focus_sets: dict[frozenset[str], set[Term]] = {}
         self._pairs: dict[tuple[frozenset[str], str | None], list[tuple[Term, Term]]] = {}
@@ -98,7 +137,9 @@ class _Run:
             return
         if isinstance(rule, Test):
             for focus, value in self._failing_values(check, rule):
-                yield Result(focus, shape, check.component, shape.path, value, shape.messages)
+                yield Result(
+                    focus, shape, check.component, shape.path, self.seen(value), shape.messages
+                )
             return
         focuses = self._count_failures(check, rule) if rule else self._unique_lang(check)
         for focus in focuses:
@@ -115,11 +156,17 @@ class _Run:
         """A sub-select of the focus nodes: instances of the classes or of their subclasses."""
         if classes not in self._focus_patterns:
             roots = " ".join(f"<{c}>" for c in sorted(classes))
-            query = f"SELECT DISTINCT ?c WHERE {{ VALUES ?root {{ {roots} }} ?c <{RDFS_SUBCLASS}>* ?root }}"
+            query = (
+                f"SELECT DISTINCT ?c WHERE {{ VALUES ?root {{ {roots} }} "
+                f"?c <{RDFS_SUBCLASS}>* ?root }}"
+            )
             # a blank-node class cannot be named in a query, nor by sh:targetClass
-            types = " ".join(str(r[0]) for r in self._select(query) if isinstance(r[0], ox.NamedNode))
+            types = " ".join(
+                str(r[0]) for r in self._select(query) if isinstance(r[0], ox.NamedNode)
+            )
             self._focus_patterns[classes] = (
-                f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?type {{ {types} }} ?this <{RDF_TYPE}> ?type }} }}"
+                f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?type {{ {types} }} "
+                f"?this <{RDF_TYPE}> ?type }} }}"
             )
         return self._focus_patterns[classes]
 
@@ -136,14 +183,16 @@ class _Run:
     def _value_pairs(self, check: Check) -> list[tuple[Term, Term]]:
         key = (check.classes, check.path)
         if key not in self._pairs:
-            query = f"SELECT DISTINCT ?this ?v WHERE {{ {self._focus(check.classes)} {self._values(check)} }}"
+            focus = self._focus(check.classes)
+            query = f"SELECT DISTINCT ?this ?v WHERE {{ {focus} {self._values(check)} }}"
             self._pairs[key] = [(row[0], row[1]) for row in self._select(query)]
         return self._pairs[key]
 
     def _failing_values(self, check: Check, test: Test) -> Iterable[tuple[Term, Term]]:
         if test.python is not None:
             fails = test.python
-            return [(focus, value) for focus, value in self._value_pairs(check) if fails(value)]
+            pairs = self._value_pairs(check)
+            return [(focus, value) for focus, value in pairs if fails(self.seen(value))]
         query = (
             f"SELECT DISTINCT ?this ?v WHERE {{ {self._focus(check.classes)} "
             f"{self._values(check)} FILTER ({test.sparql}) }}"
@@ -171,7 +220,8 @@ class _Run:
     def _count_in_python(self, check: Check, count: Count, test: Test) -> list[Term]:
         fails = test.python
         assert fails is not None
-        passing = Counter(focus for focus, value in self._value_pairs(check) if not fails(value))
+        pairs = self._value_pairs(check)
+        passing = Counter(focus for focus, value in pairs if not fails(self.seen(value)))
         return [
             focus
             for focus in self._focus_set(check.classes)
@@ -198,7 +248,7 @@ class _Run:
         names = [v.value for v in solutions.variables]
         seen = set()
         for row in solutions:
-            bound = {name: row[name] for name in names if row[name] is not None}
+            bound = {name: self.seen(row[name]) for name in names if row[name] is not None}
             focus = bound.pop("this", None)
             if focus is None or focus not in focuses:
                 continue
@@ -225,7 +275,7 @@ class _Run:
 def _format(message: str, substitutions: dict[str, Term]) -> str:
     """pySHACL's {?var} / {$var} substitution, in its order and with its re.sub."""
     for name, term in substitutions.items():
-        message = re.sub("{{[?$]{}}}".format(name), _plain(term), message)
+        message = re.sub(f"{{[?$]{name}}}", _plain(term), message)
     return message
 
 

@@ -80,6 +80,24 @@ def normalised(term: Term) -> Term:
     return term if lexical == term.value else ox.Literal(lexical, datatype=term.datatype)
 
 
+_SCRATCH = ox.Store()
+_PROBE = (ox.NamedNode("urn:aqkg:probe"), ox.NamedNode("urn:aqkg:probe"))
+
+
+@functools.lru_cache(maxsize=65536)
+def stored_form(term: ox.Literal) -> ox.Literal:
+    """The literal a pyoxigraph store gives back: it keeps numbers, booleans and dates as
+    values, so "8.0"^^xsd:decimal comes back as "8" where rdflib keeps "8.0"."""
+    quad = ox.Quad(*_PROBE, term)
+    _SCRATCH.add(quad)
+    try:
+        stored = next(iter(_SCRATCH.quads_for_pattern(*_PROBE, None))).object
+    finally:
+        _SCRATCH.clear()
+    assert isinstance(stored, ox.Literal)
+    return stored
+
+
 def datatype_fails(term: Term, datatype: URIRef) -> bool:
     """pySHACL's DatatypeConstraintComponent, for one value node."""
     value = to_rdflib(term)
@@ -109,16 +127,12 @@ def pattern_fails(term: Term, regex: re.Pattern[str]) -> bool:
     value = to_rdflib(term)
     if isinstance(value, BNode):
         return True
-    text = str(value.value) if _is_text(value) else str(value)
+    text = str(value.value) if isinstance(value, Literal) and _is_text(value) else str(value)
     return regex.search(text) is None
 
 
-def _is_text(value: Identifier) -> bool:
-    return (
-        isinstance(value, Literal)
-        and value.value is not None
-        and value.datatype in (None, RDF.langString, XSD.string)
-    )
+def _is_text(value: Literal) -> bool:
+    return value.value is not None and value.datatype in (None, RDF.langString, XSD.string)
 
 
 def range_test(bound: Literal, *, minimum: bool) -> Callable[[Term], bool]:
@@ -130,7 +144,7 @@ def range_test(bound: Literal, *, minimum: bool) -> Callable[[Term], bool]:
         if not isinstance(value, Literal) or isinstance(value.value, str) != bound_is_text:
             return True
         try:
-            order = compare_literal(value, bound)
+            order: int = compare_literal(value, bound)  # type: ignore[no-untyped-call]
         except (TypeError, NotImplementedError):
             return True
         return order < 0 if minimum else order > 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -18,8 +17,8 @@ import pyoxigraph as ox
 
 from aqkg import shacl, shacl_engine
 from aqkg.paths import GRAPH_BASE
-from aqkg.rdf_input import ntriples, parse_triples, to_rdflib
-from aqkg.report import Finding, Report, findings_from_report_graph
+from aqkg.rdf_input import iter_triples, to_rdflib
+from aqkg.report import Report, findings_from_report_graph
 from aqkg.shacl_compile import UnsupportedShapeError
 from aqkg.sources import load_project_files
 from aqkg.sparql_cache import prepared_query_cache
@@ -34,11 +33,13 @@ log = logging.getLogger(__name__)
 
 def validate_files(paths: Sequence[Path], context: EmbeddedStore | None = None) -> Report:
     """Validate the union of `paths`; raises UnusableInputError if one cannot be parsed."""
-    submitted: list[ox.Triple] = []
+    submission = (
+        shacl_engine.DataStore()
+    )  # streamed in: a million triples as Python objects take ~500 MB
     for path in paths:
-        submitted.extend(parse_triples(path))
+        shacl_engine.add_triples(submission, iter_triples(path))
     context = context or load_project_files()
-    return validate_triples(submitted, context, checked=[str(p) for p in paths])
+    return _validate(submission, context, [str(p) for p in paths])
 
 
 def validate_triples(
@@ -47,48 +48,58 @@ def validate_triples(
     checked: list[str],
     engine: Engine = "compiled",
 ) -> Report:
-    context_graphs = _context_graphs(context, _records_of(submitted))
+    submission = shacl_engine.DataStore()
+    shacl_engine.add_triples(submission, submitted)
+    return _validate(submission, context, checked, engine)
+
+
+def _validate(
+    submission: shacl_engine.DataStore,
+    context: EmbeddedStore,
+    checked: list[str],
+    engine: Engine = "compiled",
+) -> Report:
+    """Validate the submission (a scratch store, which this fills with the context)."""
+    subjects = _subjects(submission.store)
+    context_graphs = _context_graphs(context, _records_of(subjects))
     if engine == "compiled":
         try:
-            findings = _compiled_findings(submitted, context, context_graphs)
+            checks = shacl_engine.compiled_shapes()
         except UnsupportedShapeError as error:
             log.warning("shapes not compiled (%s): validating with pySHACL", error)
             engine = "pyshacl"
-    if engine == "pyshacl":
-        findings = _pyshacl_findings(submitted, context, context_graphs)
-    own_records = {str(t.subject.value) for t in submitted if not isinstance(t.subject, ox.Triple)}
+    if engine == "compiled":
+        shacl_engine.add_triples(submission, _context_triples(context, context_graphs))
+        shacl_engine.add_ontology(submission)
+        findings = shacl_engine.findings(shacl_engine.run_checks(submission, checks))
+    else:
+        submitted = submission.store.dump(
+            format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()
+        )
+        data = to_rdflib((submitted or b"") + context.dump_ntriples(context_graphs))
+        with prepared_query_cache():
+            _, report_graph = shacl.run_shacl(data)
+        findings = findings_from_report_graph(report_graph, shacl.load_shapes())
+    own_records = {s.value for s in subjects}
     return Report(sorted({f for f in findings if f.focus in own_records}), checked)
 
 
-def _compiled_findings(
-    submitted: list[ox.Triple], context: EmbeddedStore, context_graphs: list[str]
-) -> list[Finding]:
-    checks = shacl_engine.compiled_shapes()
-    store = shacl_engine.load_store(chain(submitted, _context_triples(context, context_graphs)))
-    return shacl_engine.findings(shacl_engine.run_checks(store, checks))
+def _subjects(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
+    solutions = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [row[0] for row in solutions if isinstance(row[0], (ox.NamedNode, ox.BlankNode))]
 
 
-def _pyshacl_findings(
-    submitted: list[ox.Triple], context: EmbeddedStore, context_graphs: list[str]
-) -> list[Finding]:
-    data = to_rdflib(ntriples(submitted) + context.dump_ntriples(context_graphs))
-    with prepared_query_cache():
-        _, report_graph = shacl.run_shacl(data)
-    return findings_from_report_graph(report_graph, shacl.load_shapes())
+def _records_of(subjects: list[ox.NamedNode | ox.BlankNode]) -> set[ox.NamedNode]:
+    return {
+        s for s in subjects if isinstance(s, ox.NamedNode) and not s.value.startswith(SOURCE_BASE)
+    }
 
 
 def _context_triples(context: EmbeddedStore, graphs: list[str]) -> Iterator[ox.Triple]:
     for graph in graphs:
         for quad in context.quads(graph):
             yield ox.Triple(quad.subject, quad.predicate, quad.object)
-
-
-def _records_of(triples: list[ox.Triple]) -> set[ox.NamedNode]:
-    return {
-        t.subject
-        for t in triples
-        if isinstance(t.subject, ox.NamedNode) and not t.subject.value.startswith(SOURCE_BASE)
-    }
 
 
 def _context_graphs(context: EmbeddedStore, replaced_records: set[ox.NamedNode]) -> list[str]:
