@@ -57,9 +57,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+import pyoxigraph as ox
+
 from aqkg.backend import Store
 from aqkg.paths import queries_dir
-from aqkg.queries import NamedQuery, bind_params, read_query
+from aqkg.queries import NamedQuery, QueryParamError, bind_params, read_query
+from aqkg.recognition_evidence import Paths, UnitRow, forward_rows, reverse_rows
 from aqkg.recognition_format import render
 from aqkg.recognition_model import (
     AqrfPairing,
@@ -83,6 +86,7 @@ from aqkg.recognition_model import (
     Unit,
     UnitMatch,
 )
+from aqkg.recognition_queries import inline, with_rows
 from aqkg.results import plain
 from aqkg.store import Term
 
@@ -156,6 +160,11 @@ _INVERSE: dict[Relation, Relation] = {
 _CURATION = {"Verified": "verified", "Unverified": "unverified", "Illustrative": "illustrative"}
 _ARRANGEMENT_KINDS = ("corridor", "mra")
 _QUALS = "recognition-qualifications"
+_PROVENANCE = "recognition-provenance"
+_QUALIFICATION = "recognition-qualification"
+_OCCUPATIONS = "recognition-occupations"
+_UNITS = "recognition-units"
+_BATCH = 500  # IRIs per VALUES block
 
 RANKING_RULE = (
     "basis first (a corridor or MRA covering the occupation of both > a shared AQRF level > "
@@ -237,16 +246,36 @@ class _Reader:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._provenance: dict[str, tuple[str, str, tuple[Source, ...]]] = {}
+        self._read: dict[tuple[str, str, str], list[Row]] = {}  # (query, param, IRI) -> rows
 
     def rows(self, name: str, **params: str) -> list[Row]:
+        if len(params) == 1:
+            [(param, value)] = params.items()
+            if (name, param, value) in self._read:
+                return self._read[(name, param, value)]
         query = _named_query(name)
-        result = self.store.select(query.text, bind_params(query, params))
+        result = self.store.select(inline(query.text, bind_params(query, params)))
         return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+
+    def read_ahead(self, name: str, param: str, iris: Iterable[str]) -> None:
+        """Run a query with one IRI parameter for many IRIs at once (a VALUES block), so that
+        rows(name, param=iri) then answers from memory with the same rows, in the same order."""
+        wanted = sorted({i for i in iris if (name, param, i) not in self._read})
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            query = _named_query(name)
+            for iri in chunk:
+                self._read[(name, param, iri)] = []
+            result = self.store.select(with_rows(query.text, param, chunk))
+            at = result.variables.index(param)
+            for row in result.rows:
+                key = (name, param, _text(row[at]))
+                self._read[key].append(dict(zip(result.variables, row, strict=True)))
 
     def provenance(self, iri: str) -> tuple[str, str, tuple[Source, ...]]:
         """(label, curation status, sources) of any record."""
         if iri not in self._provenance:
-            rows = self.rows("recognition-provenance", record=iri)
+            rows = self.rows(_PROVENANCE, record=iri)
             sources = {
                 _text(r["source"]): Source(
                     iri=_text(r["source"]),
@@ -291,6 +320,13 @@ def _reference(iri: str) -> str:
 def resolve_qualification(reader: _Reader, given: str) -> str:
     """The IRI of a qualification given as an IRI or as XX/CODE; near matches when unknown."""
     text = given.strip().strip("<>")
+    # Looked up directly first: the list of every qualification costs a scan of them all.
+    iri = text if text.startswith(("http://", "https://")) else QUALIFICATION_BASE + text
+    try:
+        if reader.rows(_QUALS, qualification=iri):
+            return iri
+    except QueryParamError:
+        pass  # not an IRI at all: the near matches below say what was meant
     known = {_text(r["reference"]): _text(r["qualification"]) for r in reader.rows(_QUALS)}
     wanted = _reference(text) if text.startswith(("http://", "https://")) else text
     if text in known.values():
@@ -337,7 +373,7 @@ def resolve_country(reader: _Reader, given: str) -> tuple[str, str]:
 
 
 def load_qualification(reader: _Reader, iri: str) -> Qualification:
-    rows = reader.rows("recognition-qualification", qualification=iri)
+    rows = reader.rows(_QUALIFICATION, qualification=iri)
     if not rows:
         raise RecognitionError(f"no qualification {iri} in the store (is it built?)")
     first = rows[0]
@@ -349,7 +385,7 @@ def load_qualification(reader: _Reader, iri: str) -> Qualification:
         country_name=_text(first["countryName"]),
         curation=_curation(first["curation"]),
         level=_level(rows),
-        occupations=_occupations(reader.rows("recognition-occupations", qualification=iri)),
+        occupations=_occupations(reader.rows(_OCCUPATIONS, qualification=iri)),
     )
 
 
@@ -579,8 +615,11 @@ def unit_coverage(store: Store, holder: str, target: str) -> Coverage:
     return _coverage(_Reader(store), holder, target)
 
 
-def _coverage(reader: _Reader, holder: str, target: str) -> Coverage:
-    evidence = _gather(reader.rows("unit-coverage", holder=holder, target=target))
+def _coverage(reader: _Reader, holder: str, target: str, rows: list[Row] | None = None) -> Coverage:
+    """The coverage from unit-coverage's rows for the pair (asked for when not given)."""
+    if rows is None:
+        rows = reader.rows("unit-coverage", holder=holder, target=target)
+    evidence = _gather(rows)
     matches: list[UnitMatch] = []
     others: list[UnitMatch] = []
     missing: list[MissingUnit] = []
@@ -746,17 +785,82 @@ def _why(basis: Basis, coverage: Coverage) -> str:
     return f"{basis_text}; {units}; {link}"
 
 
+@dataclass(frozen=True)
+class _Neighbourhood:
+    """What unit coverage needs, read once per question (see aqkg.recognition_evidence)."""
+
+    held: ox.NamedNode
+    paths: Paths
+    units: dict[str, list[UnitRow]]
+
+    @classmethod
+    def read(cls, reader: _Reader, held: str, candidates: Iterable[str]) -> _Neighbourhood:
+        iris = {held, *candidates}
+        reader.read_ahead(_UNITS, "qualification", iris)
+        units = {
+            iri: [
+                UnitRow(_text(r["unit"]), r["code"], r["title"], _term(r["unit"]))
+                for r in reader.rows(_UNITS, qualification=iri)
+            ]
+            for iri in iris
+        }
+        paths = Paths(reader.rows("recognition-unit-paths", qualification=held))
+        return cls(ox.NamedNode(held), paths, units)
+
+    def records(self, candidates: Iterable[str]) -> set[str]:
+        """The mapping records on paths between the held qualification and the candidates."""
+        held = {u.unit for u in self.units[self.held.value]}
+        return self.paths.records({u.unit for c in candidates for u in self.units[c]} | held)
+
+    def forward(self, target: str) -> list[Row]:
+        held = self.units[self.held.value]
+        return forward_rows(self.held, ox.NamedNode(target), self.paths, held, self.units[target])
+
+    def reverse(self, target: str) -> list[Row]:
+        held = self.units[self.held.value]
+        return reverse_rows(self.held, ox.NamedNode(target), self.paths, held, self.units[target])
+
+
+def _term(term: Term | None) -> Term:
+    assert term is not None  # a projected variable every row binds
+    return term
+
+
+def _read_ahead(
+    reader: _Reader,
+    held: Qualification,
+    candidates: Sequence[str],
+    arrangements: Sequence[Arrangement],
+) -> _Neighbourhood:
+    """Read in a few queries what building every candidate asks for (one qualification, its
+    occupations, its unit coverage, the provenance of each step), instead of a few queries per
+    candidate and per step."""
+    reader.read_ahead(_QUALIFICATION, "qualification", candidates)
+    reader.read_ahead(_OCCUPATIONS, "qualification", candidates)
+    neighbourhood = _Neighbourhood.read(reader, held.iri, candidates)
+    alignments = {
+        _text(r["alignment"])
+        for c in [held.iri, *candidates]
+        for r in reader.rows(_QUALIFICATION, qualification=c)
+        if r["alignment"] is not None
+    }
+    records = {held.iri, *candidates, *(a.iri for a in arrangements), *alignments}
+    reader.read_ahead(_PROVENANCE, "record", records | neighbourhood.records(candidates))
+    return neighbourhood
+
+
 def _candidate(
     reader: _Reader,
     held: Qualification,
     iri: str,
     shares: list[Shared],
     arrangements: Sequence[Arrangement],
+    neighbourhood: _Neighbourhood,
 ) -> Candidate:
     target = load_qualification(reader, iri)
     basis = choose_basis(held, target, arrangements)
-    forward = _coverage(reader, held.iri, target.iri)
-    reverse = _coverage(reader, target.iri, held.iri)
+    forward = _coverage(reader, held.iri, target.iri, neighbourhood.forward(iri))
+    reverse = _coverage(reader, target.iri, held.iri, neighbourhood.reverse(iri))
     steps = _steps(reader, held, target, basis, (forward, reverse))
     dep = dependence(steps)
     unique_shares = tuple(sorted(set(shares), key=lambda s: (s.kind, s.label, s.iri)))
@@ -853,10 +957,15 @@ def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
         )
     arrangements = load_arrangements(reader, held.country, country)
     shares = _candidate_shares(reader, held.iri, country)
-    candidates = rank_candidates(
-        [_candidate(reader, held, iri, s, arrangements) for iri, s in sorted(shares.items())]
-    )
-    known = len(reader.rows(_QUALS, country=country))
+    built = []
+    if shares:
+        neighbourhood = _read_ahead(reader, held, sorted(shares), arrangements)
+        built = [
+            _candidate(reader, held, iri, s, arrangements, neighbourhood)
+            for iri, s in sorted(shares.items())
+        ]
+    candidates = rank_candidates(built)
+    known = 0 if candidates else len(reader.rows(_QUALS, country=country))
     steps = [reader.step("qualification", held.iri)] + [s for c in candidates for s in c.steps]
     return Recognition(
         held=held,
