@@ -51,16 +51,23 @@ def open_store(store_path: Path | None, endpoint: str | None, *, read_only: bool
 
 def replace_graphs(target: Store, source: EmbeddedStore, prefixes: tuple[str, ...]) -> None:
     """Make the graphs of `target` named with one of `prefixes` equal to those of `source`:
-    each is replaced whole, and any such graph `source` lacks is dropped. Other graphs (an
-    ESCO import, say) are left alone. Used by `aqkg build --endpoint URL`."""
+    each is replaced whole, and any such graph `source` lacks is dropped, all in one
+    transaction (readers see the old graphs or the new ones). Other graphs (an ESCO import,
+    say) are left alone. Staging graphs an interrupted earlier run left behind are dropped
+    first. Used by `aqkg build --endpoint URL`."""
     from aqkg.endpoint_store import EndpointStore
 
     if not isinstance(target, EndpointStore):
         raise TypeError("replace_graphs writes to an endpoint; the embedded build swaps folders")
-    wanted = set(source.graph_names())
-    for graph in sorted(wanted):
-        if graph.startswith(prefixes):
-            target.replace_graph(graph, (q.triple for q in source.quads(graph)))
-    for graph in target.graph_names():
-        if graph.startswith(prefixes) and graph not in wanted:
-            target.drop_graph(graph)
+    target.drop_staging_graphs()
+    wanted = [graph for graph in sorted(source.graph_names()) if graph.startswith(prefixes)]
+    obsolete = [
+        graph
+        for graph in target.graph_names()
+        if graph.startswith(prefixes) and graph not in source.graph_names()
+    ]
+    target.replace_graphs({graph: _triples(source, graph) for graph in wanted}, obsolete)
+
+
+def _triples(source: EmbeddedStore, graph: str) -> Iterator[ox.Triple]:
+    return (quad.triple for quad in source.quads(graph))

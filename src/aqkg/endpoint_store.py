@@ -2,10 +2,12 @@
 
 Reads go to the public query URL with SPARQLWrapper. Writes never do: they go, with Digest
 authentication, to a separate write URL, as Graph Store Protocol requests (N-Triples bodies) or
-SPARQL UPDATE. The user and password come from AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD,
-never from the command line. By default the write URLs follow Virtuoso's layout
-(`.../sparql-auth`, `.../sparql-graph-crud-auth`); AQKG_ENDPOINT_UPDATE_URL and
-AQKG_ENDPOINT_GSP_URL override them for other servers.
+SPARQL UPDATE, in chunks of CHUNK_TRIPLES triples, each retried a bounded number of times (see
+aqkg.endpoint_http). A graph is replaced through a staging graph and one COPY, so readers see
+the old content or the new content, never a part (see replace_graph). The user and password
+come from AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD, never from the command line. By default
+the write URLs follow Virtuoso's layout (`.../sparql-auth`, `.../sparql-graph-crud-auth`);
+AQKG_ENDPOINT_UPDATE_URL and AQKG_ENDPOINT_GSP_URL override them for other servers.
 
 What differs from the embedded store, and how it is made not to matter:
 - Blank nodes: Virtuoso refuses them in INSERT DATA, and a server's blank node labels do not
@@ -29,9 +31,10 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.parse
-import urllib.request
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from aqkg.endpoint_http import BACKOFF_SECONDS, WRITE_ATTEMPTS, DigestWriter
 from aqkg.paths import GRAPH_BASE
 from aqkg.sparql_text import QueryTextError, boolean_constant_variables, with_values
 from aqkg.store import SelectResult, StoreError, Term
@@ -51,7 +55,10 @@ USER_VARIABLE = "AQKG_ENDPOINT_USER"
 PASSWORD_VARIABLE = "AQKG_ENDPOINT_PASSWORD"
 UPDATE_URL_VARIABLE = "AQKG_ENDPOINT_UPDATE_URL"
 GSP_URL_VARIABLE = "AQKG_ENDPOINT_GSP_URL"
-CHUNK_TRIPLES = 50_000
+# Outside GRAPH_BASE, so the union of aqkg's graphs (what queries read) never includes them.
+STAGING_BASE = "https://w3id.org/aqkg/staging/"
+# About 1 MB of N-Triples a request: small enough that no server cuts it off, few requests.
+CHUNK_TRIPLES = 5_000
 GraphTerm = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
 
@@ -69,6 +76,8 @@ class EndpointStore:
         graph_prefix: str = GRAPH_BASE,
         write_method: str = "gsp",
         timeout: int = 600,
+        write_attempts: int = WRITE_ATTEMPTS,
+        write_backoff: float = BACKOFF_SECONDS,
     ) -> None:
         if write_method not in ("gsp", "update"):
             raise ValueError("write_method is 'gsp' (Graph Store Protocol) or 'update'")
@@ -78,8 +87,11 @@ class EndpointStore:
         self.graph_prefix = graph_prefix
         self.write_method = write_method
         self.timeout = timeout
+        self.write_attempts = write_attempts
+        self.write_backoff = write_backoff
         self._user = user
         self._password = password
+        self._digest: DigestWriter | None = None
         self.path: Path | None = None
         self._graphs: list[str] | None = None  # aqkg's graphs: the default graph of queries
 
@@ -116,8 +128,14 @@ class EndpointStore:
         ]
         return SelectResult(variables, _as_bound(variables, rows, bindings or {}))
 
-    def ask(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        payload = self._query(sparql, bindings, None)
+    def ask(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        default_graphs: Iterable[str] | None = None,
+    ) -> bool:
+        payload = self._query(sparql, bindings, default_graphs)
         if "boolean" not in payload:
             raise StoreError("expected an ASK query")
         return bool(payload["boolean"])
@@ -188,20 +206,80 @@ class EndpointStore:
     # -- writing -----------------------------------------------------------------------------
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
-        """The graph's content becomes `triples` (one request when it fits in one chunk)."""
-        chunks = _chunks(triples)
-        first = next(chunks, [])
-        if self.write_method == "gsp":
-            self._graph_store("PUT", graph, first)
-        else:
-            self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
-            self._insert_data(graph, first)
-        for chunk in chunks:
-            self._add_chunk(graph, chunk)
+        """The graph's content becomes `triples`, atomically for readers (see replace_graphs)."""
+        self.replace_graphs({graph: triples})
+
+    def replace_graphs(
+        self, contents: Mapping[str, Iterable[ox.Triple]], drop: Iterable[str] = ()
+    ) -> None:
+        """Each graph of `contents` gets those triples and each graph in `drop` goes, all in
+        one transaction: the triples are first written in chunks to staging graphs (outside
+        graph_prefix, so no query sees them), then one SPARQL UPDATE copies every staging graph
+        over its target and drops the others. A failure before that update leaves every graph
+        as it was; Virtuoso runs one update request as one transaction, so readers see all the
+        old graphs or all the new ones."""
+        run = uuid.uuid4().hex
+        staged: dict[str, str] = {}
+        try:
+            for number, (graph, triples) in enumerate(contents.items()):
+                staging = f"{STAGING_BASE}{run}/{number}"
+                if self._stage(staging, graph, triples):
+                    staged[graph] = staging
+            self._swap(staged, [g for g in contents if g not in staged], list(drop))
+        finally:
+            self._drop_quietly(list(staged.values()))
+
+    def _stage(self, staging: str, graph: str, triples: Iterable[ox.Triple]) -> bool:
+        """Write `triples` into the staging graph; False when there were none."""
+        sent = False
+        for chunk in _chunks(triples):
+            self._add_chunk(staging, chunk, f"writing {graph} (staged in {staging})")
+            sent = True
+        return sent
+
+    def _swap(self, staged: Mapping[str, str], emptied: list[str], dropped: list[str]) -> None:
+        """One update: every target := its staging graph (COPY drops the target, then copies
+        into it), the others dropped. Virtuoso treats COPY from a graph it does not hold as
+        COPY from an empty graph, so the staging graphs are checked first: a lost staging graph
+        must not empty its target."""
+        if staged:
+            values = " ".join(f"<{staging}>" for staging in staged.values())
+            found = self.select(
+                f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}",
+                default_graphs=(),
+            ).rows
+            missing = set(staged.values()) - {
+                g.value for (g,) in found if isinstance(g, ox.NamedNode)
+            }
+            if missing:
+                raise StoreError(
+                    f"the staging graph {sorted(missing)[0]} vanished before the swap (another "
+                    "writer cleaned it up?): every graph was left as it was; run the command again"
+                )
+        operations = [
+            f"COPY <{staging}> TO <{ox.NamedNode(graph).value}>"
+            for graph, staging in staged.items()
+        ] + [f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>" for g in [*emptied, *dropped]]
+        if operations:
+            targets = ", ".join([*staged, *emptied, *dropped])
+            self.update(" ;\n".join(operations), f"replacing {targets}")
+
+    def _drop_quietly(self, staging_graphs: list[str]) -> None:
+        """Drop staging graphs, in one request and without retries: when the server is gone,
+        the next run's drop_staging_graphs() removes them."""
+        if not (staging_graphs and self._user and self._password):
+            return
+        sparql = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in staging_graphs)
+        body = urllib.parse.urlencode({"update": sparql}).encode()
+        writer = DigestWriter(self._user, self._password, timeout=self.timeout, attempts=1)
+        with suppress(StoreError):
+            writer.send("POST", self.update_url, body, "application/x-www-form-urlencoded", "")
 
     def add_triples(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Add to the graph chunk by chunk: readers may see some chunks before the others (use
+        replace_graph for all-or-nothing)."""
         for chunk in _chunks(triples):
-            self._add_chunk(graph, chunk)
+            self._add_chunk(graph, chunk, f"adding to {graph}")
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
@@ -218,55 +296,70 @@ class EndpointStore:
         self.add_triples(graph, (q.triple for q in ox.parse(path=str(path), format=rdf_format)))
 
     def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
+        self.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>", f"dropping {graph}")
+
+    def staging_graphs(self) -> list[str]:
+        """Staging graphs on the server: none, unless a write was cut off (server stopped,
+        process killed) before it could drop its own."""
+        query = (
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+            f'FILTER(STRSTARTS(STR(?g), "{STAGING_BASE}")) }}'
+        )
+        rows = self.select(query, default_graphs=()).rows
+        return sorted(g.value for (g,) in rows if isinstance(g, ox.NamedNode))
+
+    def drop_staging_graphs(self) -> list[str]:
+        """Drop the staging graphs an interrupted earlier run left behind. Assumes one writer
+        at a time per endpoint (as the embedded store's lock enforces for a folder): a staging
+        graph another writer is still filling would be dropped too, and its swap refused."""
+        leftovers = self.staging_graphs()
+        for graph in leftovers:
+            self.drop_graph(graph)
+        return leftovers
 
     def flush(self) -> None:
         """Nothing to do: the server commits every request."""
 
-    def update(self, sparql: str) -> None:
-        """Run SPARQL UPDATE on the authenticated write URL."""
+    def update(self, sparql: str, what: str = "SPARQL UPDATE") -> None:
+        """Run SPARQL UPDATE on the authenticated write URL (retried when the server is
+        unreachable: every update aqkg sends is idempotent)."""
         self._graphs = None
         body = urllib.parse.urlencode({"update": sparql}).encode()
-        self._send("POST", self.update_url, body, "application/x-www-form-urlencoded")
+        self._writer().send(
+            "POST",
+            self.update_url,
+            body,
+            "application/x-www-form-urlencoded",
+            f"{what} at {self.update_url}",
+        )
 
-    def _add_chunk(self, graph: str, chunk: list[ox.Triple]) -> None:
-        if self.write_method == "gsp":
-            self._graph_store("POST", graph, chunk)
-        else:
-            self._insert_data(graph, chunk)
-
-    def _insert_data(self, graph: str, triples: list[ox.Triple]) -> None:
-        if triples:
-            body = _ntriples_document(triples).decode()
-            self.update(f"INSERT DATA {{ GRAPH <{ox.NamedNode(graph).value}> {{\n{body}}} }}")
-
-    def _graph_store(self, method: str, graph: str, triples: list[ox.Triple]) -> None:
+    def _add_chunk(self, graph: str, chunk: list[ox.Triple], what: str) -> None:
+        if not chunk:
+            return
+        document = _ntriples_document(chunk)
         self._graphs = None
-        url = f"{self.gsp_url}?{urllib.parse.urlencode({'graph': graph})}"
-        self._send(method, url, _ntriples_document(triples), "application/n-triples")
+        if self.write_method == "gsp":
+            url = f"{self.gsp_url}?{urllib.parse.urlencode({'graph': graph})}"
+            self._writer().send("POST", url, document, "application/n-triples", f"{what} at {url}")
+        else:
+            target = ox.NamedNode(graph).value
+            self.update(f"INSERT DATA {{ GRAPH <{target}> {{\n{document.decode()}}} }}", what)
 
-    def _send(self, method: str, url: str, body: bytes, content_type: str) -> None:
+    def _writer(self) -> DigestWriter:
         if not (self._user and self._password):
             raise StoreError(
                 f"writing to the endpoint needs a user with update rights: set {USER_VARIABLE} "
                 f"and {PASSWORD_VARIABLE}"
             )
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, url, self._user, self._password)
-        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-        request = urllib.request.Request(
-            url, data=body, method=method, headers={"Content-Type": content_type}
-        )
-        try:
-            with opener.open(request, timeout=self.timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace").strip()
-            raise StoreError(
-                f"{method} {url} failed: HTTP {error.code}: {_first_line(detail)}"
-            ) from None
-        except (urllib.error.URLError, OSError) as error:
-            raise StoreError(f"{method} {url} failed: {error}") from None
+        if self._digest is None:
+            self._digest = DigestWriter(
+                self._user,
+                self._password,
+                timeout=self.timeout,
+                attempts=self.write_attempts,
+                backoff=self.write_backoff,
+            )
+        return self._digest
 
 
 def _beside(query_url: str, name: str) -> str:
