@@ -20,7 +20,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from aqkg.sparql_text import IRI, STRING_START, QueryTextError, _string_end, group_starts
+from aqkg.sparql_text import (
+    IRI,
+    STRING_START,
+    QueryTextError,
+    _after_block,
+    _string_end,
+    _tokens,
+    group_starts,
+)
 from aqkg.store import Term
 
 VARIABLE = re.compile(r"[?$]([A-Za-z_]\w*)")
@@ -35,8 +43,13 @@ def inline(sparql: str, bindings: Mapping[str, Term]) -> str:
     where = group_starts(sparql)[0] - 1  # the `{` opening the WHERE group
     if re.search(r"\{\s*SELECT\b", sparql[where:], re.IGNORECASE):
         raise QueryTextError("cannot inline parameters into a query with subqueries")
+    tokens = list(_tokens(sparql))
+    opening = next(i for i, (_, offset) in enumerate(tokens) if offset == where)
+    end = tokens[_after_block(tokens, opening) - 1][1] + 1  # just after the WHERE group
     head = _replace(sparql[:where], lambda name, term: f"({term} AS ?{name})", terms)
-    return head + _replace(sparql[where:], lambda _, term: term, terms)
+    # ORDER BY and the like are left alone: a constant there is no SPARQL, and sorting on it
+    # would change nothing.
+    return head + _replace(sparql[where:end], lambda _, term: term, terms) + sparql[end:]
 
 
 def _replace(text: str, spell: _Speller, terms: Mapping[str, str]) -> str:
@@ -64,11 +77,21 @@ def _replace(text: str, spell: _Speller, terms: Mapping[str, str]) -> str:
 
 
 def with_rows(sparql: str, name: str, iris: Sequence[str]) -> str:
-    """The query with `VALUES ?name { <iri> ... }` first in its WHERE group: one run for many
-    values of a parameter (for queries whose WHERE group is one group of triple patterns and
-    OPTIONALs, which pyoxigraph then joins from the VALUES rows)."""
+    """The query with `VALUES ?name { <iri> ... }` first in each of its groups: one run for
+    many values of a parameter."""
     if not VARIABLE.fullmatch(f"?{name}"):
         raise QueryTextError(f"{name!r} is not a SPARQL variable name")
-    at = group_starts(sparql)[0]
     terms = " ".join(str(ox.NamedNode(iri)) for iri in iris)
-    return f"{sparql[:at]} VALUES ?{name} {{ {terms} }}{sparql[at:]}"
+    block = f" VALUES ?{name} {{ {terms} }} "
+    # With a UNION, in every group (as aqkg.sparql_text.with_values does): Virtuoso 7 binds a
+    # VALUES variable wrongly inside a UNION branch's property path when the block is only
+    # outside it. Otherwise only in the WHERE group: pyoxigraph plans a block in every
+    # OPTIONAL badly (seconds instead of milliseconds).
+    starts = group_starts(sparql)
+    if not any(token == "UNION" for token, _ in _tokens(sparql)):
+        starts = starts[:1]
+    pieces, previous = [], 0
+    for at in starts:
+        pieces += [sparql[previous:at], block]
+        previous = at
+    return "".join([*pieces, sparql[previous:]])
