@@ -123,8 +123,7 @@ class DigestWriter:
                 problem = str(error)
         raise StoreError(
             f"{what} failed after {self._attempts} attempts in {time.monotonic() - started:.0f} s "
-            f"({problem}); nothing was changed for readers: run the command again once the "
-            "server answers"
+            f"({problem})"
         )
 
     def _send_once(self, method: str, url: str, body: bytes, content_type: str) -> None:

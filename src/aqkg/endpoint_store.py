@@ -55,6 +55,7 @@ USER_VARIABLE = "AQKG_ENDPOINT_USER"
 PASSWORD_VARIABLE = "AQKG_ENDPOINT_PASSWORD"
 UPDATE_URL_VARIABLE = "AQKG_ENDPOINT_UPDATE_URL"
 GSP_URL_VARIABLE = "AQKG_ENDPOINT_GSP_URL"
+CHUNK_VARIABLE = "AQKG_ENDPOINT_CHUNK_TRIPLES"
 # Outside GRAPH_BASE, so the union of aqkg's graphs (what queries read) never includes them.
 STAGING_BASE = "https://w3id.org/aqkg/staging/"
 # About 1 MB of N-Triples a request: small enough that no server cuts it off, few requests.
@@ -78,6 +79,7 @@ class EndpointStore:
         timeout: int = 600,
         write_attempts: int = WRITE_ATTEMPTS,
         write_backoff: float = BACKOFF_SECONDS,
+        chunk_triples: int = CHUNK_TRIPLES,
     ) -> None:
         if write_method not in ("gsp", "update"):
             raise ValueError("write_method is 'gsp' (Graph Store Protocol) or 'update'")
@@ -88,6 +90,7 @@ class EndpointStore:
         self.write_method = write_method
         self.timeout = timeout
         self.write_attempts = write_attempts
+        self.chunk_triples = chunk_triples
         self.write_backoff = write_backoff
         self._user = user
         self._password = password
@@ -97,7 +100,13 @@ class EndpointStore:
 
     @classmethod
     def from_environment(cls, query_url: str, **options: Any) -> EndpointStore:
-        """Credentials and write URLs from the AQKG_ENDPOINT_* environment variables."""
+        """Credentials, write URLs and chunk size from the AQKG_ENDPOINT_* environment
+        variables."""
+        chunk = os.environ.get(CHUNK_VARIABLE, "").strip()
+        if chunk:
+            if not chunk.isdigit() or int(chunk) < 1:
+                raise StoreError(f"{CHUNK_VARIABLE}={chunk!r}: give a whole number of triples")
+            options.setdefault("chunk_triples", int(chunk))
         return cls(
             query_url,
             update_url=os.environ.get(UPDATE_URL_VARIABLE),
@@ -197,8 +206,14 @@ class EndpointStore:
             wrapper.addDefaultGraph(graph)
         try:
             payload = wrapper.queryAndConvert()
-        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+        except SPARQLWrapperException as error:
             raise StoreError(f"query failed at {self.query_url}: {_first_line(error)}") from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise StoreError(
+                f"query failed at {self.query_url}: the server does not answer ({reason}); "
+                "is it running?"
+            ) from None
         if not isinstance(payload, dict):
             raise StoreError(f"{self.query_url} did not answer with SPARQL JSON results")
         return payload
@@ -223,16 +238,26 @@ class EndpointStore:
         try:
             for number, (graph, triples) in enumerate(contents.items()):
                 staging = f"{STAGING_BASE}{run}/{number}"
-                if self._stage(staging, graph, triples):
-                    staged[graph] = staging
+                staged[graph] = staging
+                if not self._stage(staging, graph, triples):
+                    del staged[graph]
+        except StoreError as error:
+            self._drop_quietly(list(staged.values()))
+            raise StoreError(f"{error}; no graph was changed: run it again") from None
+        try:
             self._swap(staged, [g for g in contents if g not in staged], list(drop))
+        except StoreError as error:
+            raise StoreError(
+                f"{error}; readers see either all the old graphs or all the new ones: run it "
+                "again to be sure of the new"
+            ) from None
         finally:
             self._drop_quietly(list(staged.values()))
 
     def _stage(self, staging: str, graph: str, triples: Iterable[ox.Triple]) -> bool:
         """Write `triples` into the staging graph; False when there were none."""
         sent = False
-        for chunk in _chunks(triples):
+        for chunk in _chunks(triples, self.chunk_triples):
             self._add_chunk(staging, chunk, f"writing {graph} (staged in {staging})")
             sent = True
         return sent
@@ -278,7 +303,7 @@ class EndpointStore:
     def add_triples(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Add to the graph chunk by chunk: readers may see some chunks before the others (use
         replace_graph for all-or-nothing)."""
-        for chunk in _chunks(triples):
+        for chunk in _chunks(triples, self.chunk_triples):
             self._add_chunk(graph, chunk, f"adding to {graph}")
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
@@ -378,9 +403,9 @@ def _first_line(error: object) -> str:
     return lines[0][:500] if lines else repr(error)
 
 
-def _chunks(triples: Iterable[ox.Triple]) -> Iterator[list[ox.Triple]]:
+def _chunks(triples: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
     iterator = iter(triples)
-    while chunk := list(islice(iterator, CHUNK_TRIPLES)):
+    while chunk := list(islice(iterator, size)):
         yield chunk
 
 

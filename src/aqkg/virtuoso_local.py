@@ -2,7 +2,8 @@
 
 Writes its own virtuoso.ini into a fresh folder (free ports, DirsAllowed limited to that folder),
 starts `virtuoso-t` in the foreground, waits until it answers SPARQL, creates a write user with
-the SPARQL_UPDATE role (Digest auth on /sparql-auth), and stops the server on exit.
+the SPARQL_UPDATE role (Digest auth on /sparql-auth), and stops the server on exit. kill() then
+start() simulates a crash and a restart on the same database and ports.
 Needs the Debian package `virtuoso-opensource-7-bin` (virtuoso-t and isql-vt).
 """
 
@@ -117,6 +118,7 @@ class LocalVirtuoso:
                 )
         db = self.folder.resolve()
         db.mkdir(parents=True, exist_ok=True)
+        fresh = not (db / "virtuoso.db").exists()  # a restart keeps its database and user
         buffers = self.buffers_mb * 1024 // 8  # Virtuoso pages are 8 KiB
         ini = db / "virtuoso.ini"
         ini.write_text(
@@ -136,6 +138,8 @@ class LocalVirtuoso:
             stderr=subprocess.DEVNULL,
         )
         self._wait_ready(timeout, db / "virtuoso.log")
+        if not fresh:
+            return
         self.isql(
             f"DB.DBA.USER_CREATE('{self.user}', '{self.password}');",
             f'GRANT SPARQL_UPDATE TO "{self.user}";',
@@ -167,6 +171,14 @@ class LocalVirtuoso:
         if done.returncode != 0 or "*** Error" in output:
             raise RuntimeError(f"isql-vt failed:\n{output}")
         return output
+
+    def kill(self) -> None:
+        """Stop the server the hard way (SIGKILL), as a crash or a pulled plug would: no
+        checkpoint, open transactions lost. start() again recovers the same database."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
 
     def stop(self) -> None:
         process, self._process = self._process, None
