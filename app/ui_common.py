@@ -3,6 +3,8 @@ widgets, the error guard and small display helpers. UI only: data comes from aqk
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,7 +12,8 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from aqkg import explore
-from aqkg.store import EmbeddedStore, StoreError
+from aqkg.backend import Store
+from aqkg.store import StoreError
 
 T = TypeVar("T")
 
@@ -21,19 +24,39 @@ CURATION_BADGES = {
 }
 
 
+# How long the explorer reuses what it read from a SPARQL endpoint (it cannot see a rebuild).
+ENDPOINT_CACHE_SECONDS = 60
+
+
 def store_path() -> Path:
     return explore.default_store_path()
 
 
+def endpoint_url() -> str | None:
+    """The SPARQL endpoint the explorer reads ($AQKG_ENDPOINT), or None for the embedded store."""
+    return os.environ.get(explore.ENDPOINT_ENV) or None
+
+
+def _stamp() -> str:
+    endpoint = endpoint_url()
+    if endpoint:
+        return f"{endpoint}:{int(time.time() // ENDPOINT_CACHE_SECONDS)}"
+    return explore.store_stamp(store_path())
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _open_store(path: str, stamp: str) -> EmbeddedStore:
+def _open_store(path: str, endpoint: str | None, stamp: str) -> Store:
     """Opened once per store version: a rebuild (new stamp) opens the new one."""
+    if endpoint:
+        from aqkg.serve_endpoint import open_endpoint
+
+        return open_endpoint(endpoint)
     return explore.open_store(Path(path))
 
 
-def current_store() -> EmbeddedStore:
-    path = store_path()
-    return _open_store(str(path), explore.store_stamp(path))
+def current_store() -> Store:
+    endpoint = endpoint_url()
+    return _open_store(str(store_path()), endpoint, endpoint or _stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -42,8 +65,9 @@ def _call(function: str, stamp: str, args: tuple[Any, ...]) -> Any:
 
 
 def data(function: Callable[..., T], *args: Any) -> T:
-    """`explore.<function>(store, *args)`, cached until the store is rebuilt."""
-    result: T = _call(function.__name__, explore.store_stamp(store_path()), args)
+    """`explore.<function>(store, *args)`, cached until the store is rebuilt (for an
+    endpoint: for ENDPOINT_CACHE_SECONDS)."""
+    result: T = _call(function.__name__, _stamp(), args)
     return result
 
 
@@ -52,7 +76,7 @@ def one_line(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def run_page(title: str, body: Callable[[EmbeddedStore], None], caption: str = "") -> None:
+def run_page(title: str, body: Callable[[Store], None], caption: str = "") -> None:
     """Title, then the page body; never a traceback: any failure is one line of st.error."""
     st.title(title)
     if caption:
@@ -61,6 +85,9 @@ def run_page(title: str, body: Callable[[EmbeddedStore], None], caption: str = "
         store = current_store()
     except StoreError as error:
         st.error(one_line(error))
+        if endpoint_url():
+            st.info(f"The explorer reads the graph from {endpoint_url()}: check that it answers.")
+            return
         st.info(
             "The explorer reads the graph from the embedded store. Build it with "
             "`.venv/bin/aqkg build` (a few seconds), then reload this page."

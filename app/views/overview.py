@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import data, run_page, store_path
+from ui_common import data, endpoint_url, run_page, store_path
 
 from aqkg import explore
 from aqkg.store import EmbeddedStore
@@ -12,7 +12,7 @@ from aqkg.store import EmbeddedStore
 def body(store: EmbeddedStore) -> None:
     counts = data(explore.counts)
     states = data(explore.member_states)
-    built = explore.store_built_at(store_path())
+    built = None if endpoint_url() else explore.store_built_at(store_path())
     columns = st.columns(7)
     metrics = [
         ("Member states", counts.member_states),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import linked_select, one_line, run_page, store_path
+from ui_common import endpoint_url, linked_select, one_line, run_page, store_path
 
 from aqkg import explore
 from aqkg.queries import catalogue
@@ -55,7 +55,7 @@ def body(store: EmbeddedStore) -> None:
         st.session_state.pop(RESULT_KEY, None)
         try:
             st.session_state[RESULT_KEY] = explore.run_sparql(
-                store_path(), text, params, named, float(timeout)
+                store_path(), text, params, named, float(timeout), endpoint_url()
             )
         except explore.ExploreError as error:
             st.error(f"Refused or failed: {one_line(error)}")

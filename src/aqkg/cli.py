@@ -103,7 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     recognise.set_defaults(handler=_cmd_recognise)
 
     serve = sub.add_parser("serve", help="read-only SPARQL endpoint and REST API over the store")
-    serve.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    store_options(
+        serve,
+        memory=False,
+        endpoint_help="answer from this SPARQL endpoint (read without credentials) instead of "
+        "the embedded store",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     serve.add_argument("--port", type=int, default=7878)
     serve.add_argument("--timeout", type=float, default=10.0, help="query time limit, seconds")
@@ -111,7 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_cmd_serve)
 
     explore = sub.add_parser("explore", help="open the explorer (builds the store if needed)")
-    explore.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    store_options(
+        explore,
+        memory=False,
+        endpoint_help="read from this SPARQL endpoint instead of the embedded store",
+    )
     explore.add_argument("--port", type=int, help="port for the explorer (default 8501)")
     explore.set_defaults(handler=_cmd_explore)
 
@@ -282,6 +291,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             timeout_seconds=args.timeout,
             max_result_rows=args.max_rows,
+            endpoint=args.endpoint,
         )
     except ServeError as error:
         raise CliError(str(error)) from None
@@ -291,7 +301,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_explore(args: argparse.Namespace) -> int:
     from aqkg.explore import launch
 
-    return launch(store_path(args), args.port)
+    return launch(store_path(args), args.port, args.endpoint)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:

@@ -19,20 +19,26 @@ class CliError(Exception):
     """An error to print as one line, exit status 2."""
 
 
-def store_options(parser: argparse.ArgumentParser) -> None:
+ENDPOINT_HELP = (
+    "a SPARQL 1.1 endpoint instead of the embedded store (writes use the user and password in "
+    "AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD)"
+)
+
+
+def store_options(
+    parser: argparse.ArgumentParser, *, memory: bool = True, endpoint_help: str = ENDPOINT_HELP
+) -> None:
+    """--store FOLDER | --memory | --endpoint URL (one at most); `memory` False for commands
+    that need a built store (serve, explore)."""
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
-    where.add_argument(
-        "--memory",
-        action="store_true",
-        help="build in memory from the project files, keep nothing on disk",
-    )
-    where.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="a SPARQL 1.1 endpoint instead of the embedded store (writes use the user and "
-        "password in AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD)",
-    )
+    if memory:
+        where.add_argument(
+            "--memory",
+            action="store_true",
+            help="build in memory from the project files, keep nothing on disk",
+        )
+    where.add_argument("--endpoint", metavar="URL", help=endpoint_help)
 
 
 def store_path(args: argparse.Namespace) -> Path:

@@ -28,7 +28,9 @@ What differs from the embedded store, and how it is made not to matter:
 
 from __future__ import annotations
 
+import math
 import os
+import time
 import urllib.error
 import urllib.parse
 import uuid
@@ -56,6 +58,8 @@ PASSWORD_VARIABLE = "AQKG_ENDPOINT_PASSWORD"
 UPDATE_URL_VARIABLE = "AQKG_ENDPOINT_UPDATE_URL"
 GSP_URL_VARIABLE = "AQKG_ENDPOINT_GSP_URL"
 CHUNK_VARIABLE = "AQKG_ENDPOINT_CHUNK_TRIPLES"
+N_TRIPLES_MEDIA = "application/n-triples"
+NO_GRAPH = "https://w3id.org/aqkg/.well-known/no-graph"
 # Outside GRAPH_BASE, so the union of aqkg's graphs (what queries read) never includes them.
 STAGING_BASE = "https://w3id.org/aqkg/staging/"
 # About 1 MB of N-Triples a request: small enough that no server cuts it off, few requests.
@@ -80,6 +84,7 @@ class EndpointStore:
         write_attempts: int = WRITE_ATTEMPTS,
         write_backoff: float = BACKOFF_SECONDS,
         chunk_triples: int = CHUNK_TRIPLES,
+        graph_cache_seconds: float = math.inf,
     ) -> None:
         if write_method not in ("gsp", "update"):
             raise ValueError("write_method is 'gsp' (Graph Store Protocol) or 'update'")
@@ -97,6 +102,8 @@ class EndpointStore:
         self._digest: DigestWriter | None = None
         self.path: Path | None = None
         self._graphs: list[str] | None = None  # aqkg's graphs: the default graph of queries
+        self._graphs_read = 0.0
+        self.graph_cache_seconds = graph_cache_seconds
 
     @classmethod
     def from_environment(cls, query_url: str, **options: Any) -> EndpointStore:
@@ -124,9 +131,10 @@ class EndpointStore:
         bindings: Mapping[str, Term] | None = None,
         *,
         default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
     ) -> SelectResult:
         """Run a SELECT query over the union of aqkg's graphs (or of `default_graphs`)."""
-        payload = self._query(sparql, bindings, default_graphs)
+        payload = self._query(sparql, bindings, default_graphs, named_graphs)
         if "results" not in payload:
             raise StoreError("expected a SELECT query")
         variables = list(payload["head"]["vars"])
@@ -143,15 +151,24 @@ class EndpointStore:
         bindings: Mapping[str, Term] | None = None,
         *,
         default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
     ) -> bool:
-        payload = self._query(sparql, bindings, default_graphs)
-        if "boolean" not in payload:
-            raise StoreError("expected an ASK query")
-        return bool(payload["boolean"])
+        payload = self._query(sparql, bindings, default_graphs, named_graphs)
+        if "boolean" in payload:
+            return bool(payload["boolean"])
+        # Virtuoso may answer ASK as a one-column SELECT: one row holding 1, or no row.
+        if payload.get("head", {}).get("vars") == ["__ASK_RETVAL"]:
+            rows = payload["results"]["bindings"]
+            return bool(rows) and rows[0]["__ASK_RETVAL"]["value"] in ("1", "true")
+        raise StoreError("expected an ASK query")
 
     def graph_names(self) -> list[str]:
-        if self._graphs is None:
+        """aqkg's graphs on the server; remembered for `graph_cache_seconds` (a long-running
+        reader such as `aqkg serve` then sees graphs a later build adds)."""
+        stale = time.monotonic() - self._graphs_read > self.graph_cache_seconds
+        if self._graphs is None or stale:
             self._graphs = sorted(self.triple_counts())
+            self._graphs_read = time.monotonic()
         return list(self._graphs)
 
     def triple_counts(self) -> dict[str, int]:
@@ -180,12 +197,43 @@ class EndpointStore:
         )
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
+    def construct(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query; the triples as the embedded store would give."""
+        body = self._fetch(sparql, None, default_graphs, named_graphs, N_TRIPLES_MEDIA)
+        if not isinstance(body, bytes):
+            raise StoreError(f"{self.query_url} did not answer with N-Triples")
+        try:
+            parsed = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+            return [_unskolem_triple(q.triple) for q in parsed]
+        except SyntaxError as error:
+            raise StoreError(f"{self.query_url} answered unreadable N-Triples: {error}") from None
+
     def _query(
         self,
         sparql: str,
         bindings: Mapping[str, Term] | None,
         default_graphs: Iterable[str] | None,
+        named_graphs: Iterable[str] | None = None,
     ) -> dict[str, Any]:
+        payload = self._fetch(sparql, bindings, default_graphs, named_graphs, JSON)
+        if not isinstance(payload, dict):
+            raise StoreError(f"{self.query_url} did not answer with SPARQL JSON results")
+        return payload
+
+    def _fetch(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None,
+        default_graphs: Iterable[str] | None,
+        named_graphs: Iterable[str] | None,
+        return_format: str,
+    ) -> object:
         try:
             text = with_values(sparql, {k: _ntriples(v) for k, v in (bindings or {}).items()})
         except QueryTextError as error:
@@ -193,19 +241,28 @@ class EndpointStore:
         wrapper = SPARQLWrapper(self.query_url)
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
-        wrapper.setReturnFormat(JSON)
+        if return_format == JSON:
+            wrapper.setReturnFormat(JSON)
+        else:  # SPARQLWrapper has no N-Triples format of its own: ask for it by media type
+            wrapper.setOnlyConneg(True)
+            wrapper.addCustomHttpHeader("Accept", return_format)
         wrapper.setTimeout(self.timeout)
         wrapper.setQuery(text)
         # Virtuoso's own default graph is every graph it holds, its system graphs included: name
         # aqkg's graphs instead, whose merge is what the embedded store's union default graph is.
         if default_graphs is None:
-            for graph in self.graph_names():
-                wrapper.addDefaultGraph(graph)
-                wrapper.addNamedGraph(graph)
-        for graph in default_graphs or ():
+            # With no aqkg graph yet, name one that does not exist: no graph would mean all.
+            default_graphs = self.graph_names() or [NO_GRAPH]
+            named_graphs = default_graphs if named_graphs is None else named_graphs
+        for graph in default_graphs:
             wrapper.addDefaultGraph(graph)
+        for graph in named_graphs or ():
+            wrapper.addNamedGraph(graph)
         try:
-            payload = wrapper.queryAndConvert()
+            if return_format == JSON:
+                return wrapper.queryAndConvert()
+            response = wrapper.query().response
+            return response.read()
         except SPARQLWrapperException as error:
             raise StoreError(f"query failed at {self.query_url}: {_first_line(error)}") from None
         except (urllib.error.URLError, OSError) as error:
@@ -214,9 +271,6 @@ class EndpointStore:
                 f"query failed at {self.query_url}: the server does not answer ({reason}); "
                 "is it running?"
             ) from None
-        if not isinstance(payload, dict):
-            raise StoreError(f"{self.query_url} did not answer with SPARQL JSON results")
-        return payload
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -415,6 +469,15 @@ def skolem(term: Term) -> ox.NamedNode | ox.Literal:
     if isinstance(term, ox.Triple):
         raise StoreError("RDF-star triple terms cannot be written to the endpoint")
     return term
+
+
+def _unskolem_triple(triple: ox.Triple) -> ox.Triple:
+    subject, predicate, obj = triple.subject, triple.predicate, triple.object
+    if isinstance(subject, ox.NamedNode) and subject.value.startswith(SKOLEM_BASE):
+        subject = ox.BlankNode(subject.value[len(SKOLEM_BASE) :])
+    if isinstance(obj, ox.NamedNode) and obj.value.startswith(SKOLEM_BASE):
+        obj = ox.BlankNode(obj.value[len(SKOLEM_BASE) :])
+    return ox.Triple(subject, predicate, obj)
 
 
 def _ntriples(term: Term) -> str:

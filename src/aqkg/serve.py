@@ -71,17 +71,19 @@ def serve(
     port: int = 7878,
     timeout_seconds: float = 10.0,
     max_result_rows: int = 100_000,
+    endpoint: str | None = None,
 ) -> None:
-    """Serve the store until interrupted (Ctrl-C)."""
+    """Serve the store (or the SPARQL endpoint) until interrupted (Ctrl-C)."""
     server = make_server(
         store_path,
         host=host,
         port=port,
         timeout_seconds=timeout_seconds,
         max_result_rows=max_result_rows,
+        endpoint=endpoint,
     )
     print(
-        f"aqkg: serving {store_path} read-only at {server.url}/sparql "
+        f"aqkg: serving {endpoint or store_path} read-only at {server.url}/sparql "
         f"(REST: /api, OpenAPI: /openapi.json); Ctrl-C stops",
         file=sys.stderr,
     )
@@ -103,14 +105,17 @@ def make_server(
     workers: int | None = None,
     queries_folder: Path | None = None,
     quiet: bool = False,
+    endpoint: str | None = None,
 ) -> QueryServer:
     """A ready server (socket bound, query workers started); call serve_forever() on it.
 
     `workers` defaults to the number of cores (at least 2, so one slow query never blocks the
-    rest); `queries_folder` defaults to the project's queries/.
+    rest); `queries_folder` defaults to the project's queries/. With `endpoint`, queries go to
+    that SPARQL server (read without credentials) instead of the store at `store_path`.
     """
     settings = Settings(
         store_path=store_path,
+        endpoint=endpoint,
         timeout_seconds=timeout_seconds,
         max_result_rows=max_result_rows,
         workers=workers or min(8, max(2, os.cpu_count() or 2)),
@@ -134,6 +139,7 @@ def _load_catalogue(folder: Path | None) -> dict[str, NamedQuery]:
 @dataclass(frozen=True)
 class Settings:
     store_path: Path
+    endpoint: str | None
     timeout_seconds: float
     max_result_rows: int
     workers: int
@@ -160,6 +166,7 @@ class QueryServer(ThreadingHTTPServer):
                 size=settings.workers,
                 timeout_seconds=settings.timeout_seconds,
                 max_rows=settings.max_result_rows,
+                endpoint=settings.endpoint,
             )
         except StoreError as error:
             super().server_close()
@@ -240,6 +247,11 @@ def refusal(query: str) -> str | None:
     if mentions_file_iri(query):
         return FILE_MESSAGE
     return complexity_problem(query)
+
+
+def code_and_iris(query: str) -> str:
+    """The query with its strings and comments blanked out, its IRIs kept."""
+    return _NOISE.sub(lambda m: m[0] if m[0].startswith("<") else " ", query)
 
 
 def mentions_file_iri(query: str) -> bool:
@@ -549,9 +561,16 @@ class QueryPool:
     """Worker processes, each with the store open read-only, taking one query at a time."""
 
     def __init__(
-        self, store_path: Path, *, size: int, timeout_seconds: float, max_rows: int
+        self,
+        store_path: Path,
+        *,
+        size: int,
+        timeout_seconds: float,
+        max_rows: int,
+        endpoint: str | None = None,
     ) -> None:
         self._store_path = store_path
+        self._endpoint = endpoint  # when given, the workers read from it, not store_path
         self._timeout = timeout_seconds
         self._max_rows = max_rows
         # spawn: the server is multi-threaded, and forking a threaded process is unsafe.
@@ -604,7 +623,7 @@ class QueryPool:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child, str(self._store_path), self._max_rows),
+            args=(child, str(self._store_path), self._max_rows, self._endpoint),
             name="aqkg-query-worker",
             daemon=True,
         )
@@ -662,11 +681,14 @@ class _Worker:
     connection: Connection
 
 
-def _worker_main(connection: Connection, store_path: str, max_rows: int) -> None:
-    """A worker process: open the store read-only, then evaluate jobs until the pipe closes."""
+def _worker_main(
+    connection: Connection, store_path: str, max_rows: int, endpoint: str | None = None
+) -> None:
+    """A worker process: open the store read-only (or the endpoint, without credentials),
+    then evaluate jobs until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     try:
-        store = EmbeddedStore.open(Path(store_path), read_only=True).oxigraph
+        answer = _evaluator(Path(store_path), endpoint)
     except StoreError as error:
         connection.send(str(error))
         return
@@ -676,7 +698,17 @@ def _worker_main(connection: Connection, store_path: str, max_rows: int) -> None
             job = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(evaluate(store, job, max_rows))
+        connection.send(answer(job, max_rows))
+
+
+def _evaluator(store_path: Path, endpoint: str | None) -> Callable[[Job, int], Outcome]:
+    if endpoint:
+        from aqkg.serve_endpoint import evaluate_on_endpoint, open_endpoint
+
+        remote = open_endpoint(endpoint)
+        return lambda job, max_rows: evaluate_on_endpoint(remote, job, max_rows)
+    store = EmbeddedStore.open(store_path, read_only=True).oxigraph
+    return lambda job, max_rows: evaluate(store, job, max_rows)
 
 
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> Outcome:
@@ -684,10 +716,10 @@ def evaluate(store: ox.Store, job: Job, max_rows: int) -> Outcome:
     try:
         result = store.query(job.query, **_dataset_options(job))
         if isinstance(result, ox.QuerySolutions):
-            return _solutions(result, job.formats, max_rows)
+            return serialize_solutions(result, job.formats, max_rows)
         if isinstance(result, ox.QueryBoolean):
-            return _boolean(result, job.formats)
-        return _triples(result, job.formats, max_rows)
+            return serialize_boolean(result, job.formats)
+        return serialize_triples(result, job.formats, max_rows)
     except SyntaxError as error:
         return Failure(400, f"SPARQL syntax error: {_one_line(error)}")
     except ResultTooLarge:
@@ -712,7 +744,7 @@ def _dataset_options(job: Job) -> dict[str, Any]:
     return options
 
 
-def _solutions(result: ox.QuerySolutions, formats: FormatChoice, max_rows: int) -> Outcome:
+def serialize_solutions(result: ox.QuerySolutions, formats: FormatChoice, max_rows: int) -> Outcome:
     if formats.results is None:
         return _not_acceptable("SELECT", formats, RESULT_FORMATS)
     # Rows are counted on TSV (one line per row, newlines in literals escaped), which
@@ -760,14 +792,14 @@ def _csv_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
     return str(term.value)
 
 
-def _boolean(result: ox.QueryBoolean, formats: FormatChoice) -> Outcome:
+def serialize_boolean(result: ox.QueryBoolean, formats: FormatChoice) -> Outcome:
     if formats.results is None:
         return _not_acceptable("ASK", formats, RESULT_FORMATS)
     content_type, results_format = RESULT_FORMATS[formats.results]
     return Success(content_type, result.serialize(format=results_format) or b"")
 
 
-def _triples(result: ox.QueryTriples, formats: FormatChoice, max_rows: int) -> Outcome:
+def serialize_triples(result: Iterable[ox.Triple], formats: FormatChoice, max_rows: int) -> Outcome:
     if formats.graph is None:
         return _not_acceptable("CONSTRUCT/DESCRIBE", formats, GRAPH_FORMATS)
     content_type, rdf_format = GRAPH_FORMATS[formats.graph]

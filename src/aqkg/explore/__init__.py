@@ -34,7 +34,7 @@ from aqkg.explore.frameworks import (
     ladder_points,
 )
 from aqkg.explore.labels import SourceDoc, labelled
-from aqkg.explore.launcher import launch, streamlit_command
+from aqkg.explore.launcher import ENDPOINT_ENV, launch, streamlit_command
 from aqkg.explore.overview import corridor_links, counts, member_states, network_dot
 from aqkg.explore.qualification_records import (
     qualification_detail,
@@ -71,6 +71,7 @@ from aqkg.explore.validate import (
 
 __all__ = [
     "AQRF_LEVEL",
+    "ENDPOINT_ENV",
     "FROM_MESSAGE",
     "MAX_UPLOAD_BYTES",
     "PLACED_BY_PAIRING",

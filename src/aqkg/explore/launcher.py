@@ -1,4 +1,5 @@
-"""Starting the explorer: `streamlit run app/main.py` on a store, built first when missing."""
+"""Starting the explorer: `streamlit run app/main.py` on a store, built first when missing, or
+on a SPARQL endpoint ($AQKG_ENDPOINT), which the app then reads without credentials."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from aqkg.explore.validate import MAX_UPLOAD_BYTES
 from aqkg.paths import project_root
 
 APP_MAIN = Path("app") / "main.py"
+ENDPOINT_ENV = "AQKG_ENDPOINT"
+# The explorer only reads: write credentials stay out of the Streamlit process.
+WRITE_SECRETS = ("AQKG_ENDPOINT_USER", "AQKG_ENDPOINT_PASSWORD")
 
 
 def app_script() -> Path:
@@ -37,8 +41,13 @@ def streamlit_command(port: int | None = None) -> list[str]:
     return command
 
 
-def launch(store_path: Path, port: int | None = None) -> int:
-    """Open the explorer on `store_path`, building the store first when there is none."""
+def launch(store_path: Path, port: int | None = None, endpoint: str | None = None) -> int:
+    """Open the explorer on `store_path`, building the store first when there is none; or on
+    the SPARQL `endpoint` when one is given."""
+    if endpoint:
+        env = {k: v for k, v in os.environ.items() if k not in WRITE_SECRETS}
+        env.update({ENDPOINT_ENV: endpoint, "AQKG_HOME": str(project_root())})
+        return _run(port, env)
     if not store_exists(store_path):
         from aqkg.build import build
 
@@ -48,6 +57,11 @@ def launch(store_path: Path, port: int | None = None) -> int:
             print("aqkg explore: the build found violations; run `aqkg build`", file=sys.stderr)
             return 1
     env = {**os.environ, STORE_ENV: str(store_path.resolve()), "AQKG_HOME": str(project_root())}
+    env.pop(ENDPOINT_ENV, None)
+    return _run(port, env)
+
+
+def _run(port: int | None, env: dict[str, str]) -> int:
     try:
         return subprocess.call(streamlit_command(port), env=env)
     except KeyboardInterrupt:

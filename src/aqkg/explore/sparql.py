@@ -83,8 +83,10 @@ def run_sparql(
     params: Mapping[str, str] | None = None,
     named: NamedQuery | None = None,
     timeout_seconds: float = SPARQL_TIMEOUT_SECONDS,
+    endpoint: str | None = None,
 ) -> SparqlResult:
-    """Run a read-only query with a time limit; raises ExploreError with a one-line message."""
+    """Run a read-only query with a time limit (on the SPARQL `endpoint` when given); raises
+    ExploreError with a one-line message."""
     if not query.strip():
         raise ExploreError("the query is empty: pick one from the catalogue or write one")
     reason = sparql_refusal(query)
@@ -95,7 +97,7 @@ def run_sparql(
         bindings = bind_params(named, given) if named is not None else {}
     except QueryParamError as error:
         raise ExploreError(str(error)) from None
-    pool = _pool(store_path, timeout_seconds)
+    pool = _pool(store_path, timeout_seconds, endpoint)
     job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings)
     started = time.perf_counter()
     outcome = pool.run(job)
@@ -123,14 +125,18 @@ def _parsed_results(body: bytes, seconds: float) -> SparqlResult:
     )
 
 
-def _pool(store_path: Path, timeout_seconds: float) -> QueryPool:
-    """One query worker per store and time limit, started on first use and kept."""
-    key = f"{store_stamp(store_path)}:{timeout_seconds}"
+def _pool(store_path: Path, timeout_seconds: float, endpoint: str | None) -> QueryPool:
+    """One query worker per store (or endpoint) and time limit, started on first use and kept."""
+    key = f"{endpoint or store_stamp(store_path)}:{timeout_seconds}"
     with _POOLS_LOCK:
         if key not in _POOLS:
             try:
                 pool = QueryPool(
-                    store_path, size=1, timeout_seconds=timeout_seconds, max_rows=SPARQL_MAX_ROWS
+                    store_path,
+                    size=1,
+                    timeout_seconds=timeout_seconds,
+                    max_rows=SPARQL_MAX_ROWS,
+                    endpoint=endpoint,
                 )
             except StoreError as error:
                 raise ExploreError(str(error)) from None
