@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from aqkg import explore
 from aqkg.build import build
+from aqkg.endpoint_store import EndpointStore
 from aqkg.recognise import recognise
 from aqkg.store import EmbeddedStore
 
@@ -24,6 +25,8 @@ APP = REPO / "app" / "main.py"
 SUBMISSIONS = REPO / "tests" / "fixtures" / "submissions"
 SPREADSHEETS = REPO / "tests" / "fixtures" / "spreadsheets"
 ID = "https://w3id.org/aqkg/id/"
+
+pytest_plugins = ["virtuoso_fixture"]  # Virtuoso starts only for the endpoint test
 
 
 @pytest.fixture(scope="module")
@@ -497,3 +500,48 @@ def test_sparql_stops_a_query_at_the_time_limit(store_path: Path) -> None:
     endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     with pytest.raises(explore.ExploreError, match=r"stopped after 1 s \(the time limit\)"):
         explore.run_sparql(store_path, endless, timeout_seconds=1.0)
+
+
+# -- On a SPARQL endpoint (aqkg explore --endpoint URL) ------------------------------------------
+
+
+def test_every_page_reads_from_the_endpoint_when_one_is_given(
+    both_stores: tuple[EmbeddedStore, EndpointStore],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No embedded store at all: the overview and the SPARQL page answer from Virtuoso."""
+    _, endpoint = both_stores
+    monkeypatch.setenv(explore.STORE_ENV, str(tmp_path / "no-store"))
+    monkeypatch.setenv(explore.ENDPOINT_ENV, endpoint.query_url)
+    at = open_page("overview")
+    assert len(table(at)) == 10
+    assert not at.error
+
+    at = open_page("sparql", query="referencing-status")
+    at.text_input(key="sparql_param_referencing-status_country").set_value("PH")
+    at.button(key="sparql_run").click().run()
+    assert_no_traceback(at)
+    assert [(r["code"], r["status"]) for r in table(at)] == [("PH", "referencing endorsed")]
+
+
+def test_launch_on_an_endpoint_passes_it_and_keeps_write_credentials_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`aqkg explore --endpoint URL` starts Streamlit with $AQKG_ENDPOINT set and without the
+    write user's password (the explorer only reads); no store is built."""
+    import aqkg.explore.launcher
+
+    ran: list[dict[str, str]] = []
+
+    def fake_call(command: list[str], env: dict[str, str]) -> int:
+        ran.append(env)
+        return 0
+
+    monkeypatch.setenv("AQKG_ENDPOINT_PASSWORD", "secret")
+    monkeypatch.setattr(aqkg.explore.launcher.subprocess, "call", fake_call)
+    store = tmp_path / "never-built"
+    assert explore.launch(store, None, "http://127.0.0.1:9/sparql") == 0
+    [env] = ran
+    assert env[explore.ENDPOINT_ENV] == "http://127.0.0.1:9/sparql"
+    assert "AQKG_ENDPOINT_PASSWORD" not in env and not store.exists()
