@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from aqkg.cli import main
+from aqkg.esco import ESCO_GRAPH, ISCO_FILE, OCCUPATIONS_FILE
+from aqkg.rdf_input import MAX_INPUT_BYTES
 from aqkg.store import EmbeddedStore
 
 ESCO_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/reference/esco-v1.1.1"
@@ -51,3 +53,22 @@ def test_import_of_a_missing_folder_is_one_line(
     assert main(["import", "esco", str(tmp_path / "nowhere"), "--store", str(store_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nowhere" in err
+
+
+def test_an_oversized_esco_file_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file over the input limit (sparse: no disk used) is one line naming it and the limit,
+    exit 2, and the store keeps no ESCO graph."""
+    store_path = tmp_path / "store"
+    assert main(["build", "--store", str(store_path)]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "esco"
+    folder.mkdir()
+    (folder / ISCO_FILE).write_text("conceptUri\n", encoding="utf-8")
+    with (folder / OCCUPATIONS_FILE).open("wb") as huge:
+        huge.truncate(MAX_INPUT_BYTES + 1)
+    assert main(["import", "esco", str(folder), "--store", str(store_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and OCCUPATIONS_FILE in err and str(MAX_INPUT_BYTES) in err
+    assert ESCO_GRAPH not in EmbeddedStore.open(store_path).graph_names()

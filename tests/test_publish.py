@@ -23,6 +23,7 @@ from aqkg.ingest import ingest
 from aqkg.publish import (
     PENDING,
     PublishError,
+    commit_version,
     diff,
     graph_hash,
     history,
@@ -240,3 +241,27 @@ def test_sigkill_during_publish_leaves_old_or_new_version(store_path: Path) -> N
     assert [v["version"] for v in manifest["versions"]] == list(range(1, sum(outcomes) + 2))
     assert not all(outcomes), "no kill landed before a commit: the test proved nothing"
     assert other_graphs <= _all_quads(store_path)  # the other graphs were never touched
+
+
+def test_the_store_can_be_opened_again_at_once_after_a_refused_publish(
+    tmp_path: Path, store_path: Path, context: EmbeddedStore
+) -> None:
+    """The write lock goes when publish returns, even while the caller still holds the error
+    and its traceback (a refusal, or an unexpected failure inside the store action)."""
+
+    def bad_level(rows: Rows) -> None:
+        rows["qualifications"][0]["level"] = "PQF-9"
+
+    invalid = make_workbook(tmp_path / "bad.xlsx", context, bad_level)
+    with pytest.raises(PublishError) as refused:
+        publish(invalid, "PH", store_path)
+    assert refused.value.report is not None and refused.value.__traceback__ is not None
+    reopened = ox.Store(str(store_path))  # would raise OSError (lock held) otherwise
+    del reopened
+
+    not_a_triple: list[ox.Triple] = [None]  # type: ignore[list-item]
+    with pytest.raises(AttributeError) as crashed:
+        commit_version(store_path, "PH", not_a_triple, "broken")
+    assert crashed.value.__traceback__ is not None
+    reopened = ox.Store(str(store_path))
+    del reopened

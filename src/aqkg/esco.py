@@ -37,6 +37,8 @@ from typing import Any, BinaryIO
 from pyoxigraph import Literal, NamedNode, Quad, Store
 from tqdm import tqdm
 
+from aqkg.rdf_input import MAX_INPUT_BYTES
+
 ESCO_GRAPH = "https://w3id.org/aqkg/graph/esco"
 
 ISCO_FILE = "ISCOGroups_en.csv"
@@ -236,6 +238,14 @@ def _input_files(folder: Path) -> tuple[Path, Path]:
     missing = [path.name for path in paths if not path.is_file()]
     if missing:
         raise EscoImportError(f"{folder} has no {' and no '.join(missing)}. {_GET_FILES}")
+    for path in paths:
+        # the limit every RDF input has: the real ESCO files are a few tens of MB
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise EscoImportError(
+                f"{path}: {size} bytes is over the {MAX_INPUT_BYTES} byte limit for an input "
+                "file; is this the ESCO CSV export (ISCO groups and occupations, English)?"
+            )
     return paths
 
 

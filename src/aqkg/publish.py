@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
@@ -228,19 +229,31 @@ def _using_store(store_path: Path, action: Callable[[ox.Store], T]) -> T:
         store = ox.Store(str(store_path))
     except OSError as error:
         raise PublishError(f"cannot open the store at {store_path} for writing: {error}") from None
-    failure: PublishError | None = None
     try:
-        result = action(store)
-    except PublishError as error:
-        failure = error
+        return action(store)
+    except BaseException as error:
+        # The traceback's frames hold the store (and the validation context around it): clear
+        # their locals, so the lock goes with `del store` below, not at some later collection.
+        _forget_frames(error)
+        raise
     finally:
         store.flush()
         del store
         gc.collect()  # validation leaves reference cycles that would keep the store open
-    if failure is not None:
-        failure.__context__ = None
-        raise failure.with_traceback(None)
-    return result
+
+
+def _forget_frames(error: BaseException) -> None:
+    """Clear the local variables of every finished frame the error (and the errors it chains)
+    refers to; the message, and a PublishError's report, stay."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        pending += [current.__cause__, current.__context__]
 
 
 def _validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Triple]:
