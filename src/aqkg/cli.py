@@ -142,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="R",
         help="share of copied qualifications given a violation (0-1)",
     )
+    synth.add_argument(
+        "--family-size",
+        type=int,
+        metavar="K",
+        help="bundles sharing one copy of occupations, ISCO groups and RMCS (0: all share; "
+        "default aqkg.synth.FAMILY_SIZE)",
+    )
     synth.set_defaults(handler=_cmd_synth)
 
     import_cmd = sub.add_parser("import", help="import a reference classification")
@@ -305,11 +312,15 @@ def _cmd_explore(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from aqkg.synth import write
+    from aqkg.synth import FAMILY_SIZE, write
 
-    if args.triples < 1 or not 0.0 <= args.violation_rate <= 1.0:
-        raise CliError("--triples must be at least 1 and --violation-rate between 0 and 1")
-    written = write(args.output, args.triples, args.seed, args.violation_rate)
+    family_size = FAMILY_SIZE if args.family_size is None else args.family_size
+    if args.triples < 1 or not 0.0 <= args.violation_rate <= 1.0 or family_size < 0:
+        raise CliError(
+            "--triples must be at least 1, --violation-rate between 0 and 1 "
+            "and --family-size 0 or more"
+        )
+    written = write(args.output, args.triples, args.seed, args.violation_rate, family_size)
     print(f"{written} triples -> {args.output} (seed {args.seed})")
     return EXIT_OK
 
