@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,6 @@ saved.register(load.LoadReport)
 
 GIB = 1024**3
 CHUNK = 5_000
-RETRIES: list[int] = []  # chunk sizes sent again after a broken pipe
 SYNTH_SECONDS: dict[int, float] = {}
 
 
@@ -222,36 +220,13 @@ def _virtuoso_queries(
 
 def _copy_to_endpoint(store: EmbeddedStore, endpoint: EndpointStore) -> float:
     started = time.perf_counter()
-    for graph in store.graph_names():
-        _put(endpoint, graph, (q.triple for q in store.quads(graph)))
+    endpoint.add_quads(store.quads())
     return time.perf_counter() - started
-
-
-def _put(endpoint: EndpointStore, graph: str, triples: Iterator[ox.Triple]) -> None:
-    """The graph in requests of CHUNK triples, each tried up to 3 times: the Digest handshake
-    answers the first, unauthenticated, request with 401 and Virtuoso may close the connection
-    before a large body is sent (broken pipe); nothing was written then."""
-    first = list(islice(triples, CHUNK))
-    _retried(lambda: endpoint.replace_graph(graph, first), first)
-    while chunk := list(islice(triples, CHUNK)):
-        _retried(lambda: endpoint.add_triples(graph, chunk), chunk)
-
-
-def _retried(send: Callable[[], None], chunk: list[ox.Triple], attempts: int = 3) -> None:
-    for attempt in range(attempts):
-        try:
-            send()
-            return
-        except StoreError:
-            if attempt == attempts - 1:
-                raise
-            RETRIES.append(len(chunk))
 
 
 def bench_load(plan: Plan, work: Path) -> dict[str, object]:
     path = synthetic(work, plan.load_size, plan)
     triples = sum(1 for _ in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
-    RETRIES.clear()
     rows = [
         {
             "backend": "embedded, in memory (bulk_load, IRIs and literals checked)",
@@ -269,7 +244,7 @@ def bench_load(plan: Plan, work: Path) -> dict[str, object]:
         {"backend": "Virtuoso, Graph Store Protocol", **_virtuoso_load(path, triples, work)},
     ]
     _log("load done")
-    return {"rows": rows, "retries": list(RETRIES)}
+    return {"rows": rows}
 
 
 def _rate(triples: int, load: Callable[[], object]) -> dict[str, object]:
@@ -296,7 +271,7 @@ def _virtuoso_load(path: Path, triples: int, work: Path) -> dict[str, object]:
         with LocalVirtuoso(work / "virtuoso-load", buffers_mb=1024) as server:
             endpoint = EndpointStore(server.sparql_url, user=server.user, password=server.password)
             parsed = (q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
-            return _rate(triples, lambda: _put(endpoint, "urn:aqkg-bench:load", parsed))
+            return _rate(triples, lambda: endpoint.add_triples("urn:aqkg-bench:load", parsed))
     except (VirtuosoMissing, RuntimeError, StoreError) as error:
         return {"triples": triples, "error": str(error)}
 
@@ -416,14 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     if not args.render_only:
         with _work_folder(args.work) as work:
-            saved.save(mode, "machine", machine(), 0.0)
+            saved.save(mode, "machine", machine(), 0.0, saved.commit())
             for name in args.section or list(SECTIONS):
-                started = time.perf_counter()
+                started, commit = time.perf_counter(), saved.commit()
                 figures = SECTIONS[name](plan, work)
-                path = saved.save(mode, name, figures, (time.perf_counter() - started) / 60)
+                minutes = (time.perf_counter() - started) / 60
+                path = saved.save(mode, name, figures, minutes, commit)
                 _log(f"{name}: figures saved to {path.relative_to(HERE)}")
-        if not args.section:
-            saved.save(mode, "retries", RETRIES, 0.0)
     report.write(saved.load(mode), mode, plan, args.output)
     _log(f"wrote {args.output / 'RESULTS.md'}")
     return 0

@@ -42,14 +42,15 @@ def _decode(obj: dict[str, Any]) -> Any:
     return kind(**{k: v for k, v in obj.items() if k in names})
 
 
-def save(mode: str, section: str, data: Any, minutes: float) -> Path:
+def save(mode: str, section: str, data: Any, minutes: float, commit: str) -> Path:
+    """Keep a section's figures; `commit` is the one measured (:func:`commit` at its start)."""
     folder = RESULTS / mode
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{section}.json"
     record = {
         "section": section,
         "finished": time.strftime("%Y-%m-%d %H:%M"),
-        "commit": _commit(),
+        "commit": commit,
         "minutes": minutes,
         "data": data,
     }
@@ -70,7 +71,8 @@ def load(mode: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _commit() -> str:
+def commit() -> str:
+    """HEAD, marked "+changes" when tracked files differ from it."""
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
     )
