@@ -354,7 +354,7 @@ def _near(wanted: str, choices: list[str]) -> str:
 
 def resolve_country(reader: _Reader, given: str) -> tuple[str, str]:
     """(ISO alpha-2 code, English name) of a member state given by code or by name."""
-    rows = reader.rows("recognition-countries")
+    rows = reader.rows("recognition-member-states")
     names = {_text(r["code"]): _text(r["name"]) for r in rows}
     text = given.strip()
     for code, name in names.items():
