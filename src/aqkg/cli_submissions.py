@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aqkg import report as report_output
 from aqkg.cli_common import (
@@ -15,9 +15,13 @@ from aqkg.cli_common import (
     CliError,
     default_context,
     emit,
+    store_options,
     store_path,
 )
 from aqkg.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from aqkg.publish_endpoint import Remote
 
 REPORT_FORMATS = ("text", "json", "markdown", "html", "turtle")
 
@@ -37,26 +41,56 @@ def add_commands(sub: Any) -> None:
     publish = sub.add_parser("publish", help="validate and publish a country's data, versioned")
     publish.add_argument("source", type=Path, metavar="FILE")
     publish.add_argument("--country", required=True, metavar="XX")
-    publish.add_argument("--store", type=Path, help="store folder (default: .aqkg/store)")
+    _where_options(publish)
     publish.set_defaults(handler=_cmd_publish)
 
     history = sub.add_parser("history", help="published versions of a country's data")
     history.add_argument("country", metavar="XX")
-    history.add_argument("--store", type=Path)
+    _where_options(history)
     history.set_defaults(handler=_cmd_history)
 
     diff = sub.add_parser("diff", help="what changed between two published versions")
     diff.add_argument("country", metavar="XX")
     diff.add_argument("old", type=int, metavar="A")
     diff.add_argument("new", type=int, metavar="B")
-    diff.add_argument("--store", type=Path)
+    _where_options(diff)
     diff.set_defaults(handler=_cmd_diff)
 
     rollback = sub.add_parser("rollback", help="make an earlier version current again")
     rollback.add_argument("country", metavar="XX")
     rollback.add_argument("--to", required=True, type=int, metavar="N")
-    rollback.add_argument("--store", type=Path)
+    _where_options(rollback)
     rollback.set_defaults(handler=_cmd_rollback)
+
+
+def _where_options(parser: argparse.ArgumentParser) -> None:
+    """--store FOLDER | --endpoint URL, and --history DIR for the endpoint's local history."""
+    store_options(
+        parser,
+        memory=False,
+        endpoint_help="publish to this SPARQL endpoint (writes as AQKG_ENDPOINT_USER / "
+        "AQKG_ENDPOINT_PASSWORD); the version history stays on local disk (--history)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="with --endpoint: the local folder of its version history (default: "
+        ".aqkg/endpoint-history/<host>-<port>-<path>)",
+    )
+
+
+def _remote(args: argparse.Namespace) -> Remote | None:
+    """The endpoint and its history folder, or None for the embedded store."""
+    if args.endpoint is None:
+        if args.history is not None:
+            raise CliError(
+                "--history goes with --endpoint: the embedded store keeps its history beside it"
+            )
+        return None
+    from aqkg.publish_endpoint import Remote
+
+    return Remote.at(args.endpoint, args.history)
 
 
 def is_spreadsheet(path: Path) -> bool:
@@ -107,10 +141,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
+    from aqkg import publish_endpoint
     from aqkg.publish import PublishError, publish
 
+    remote = _remote(args)
     try:
-        version = publish(args.source, args.country, store_path(args))
+        if remote is None:
+            version = publish(args.source, args.country, store_path(args))
+        else:
+            version = publish_endpoint.publish(args.source, args.country, remote)
     except PublishError as error:
         if error.report is None:
             raise CliError(str(error)) from None
@@ -130,10 +169,15 @@ def _report_text(report: Any) -> str:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    from aqkg import publish_endpoint
     from aqkg.publish import PublishError, history
 
+    remote = _remote(args)
     try:
-        versions = history(store_path(args), args.country)
+        if remote is None:
+            versions = history(store_path(args), args.country)
+        else:
+            versions = publish_endpoint.history(remote, args.country)
     except PublishError as error:
         raise CliError(str(error)) from None
     for version in versions:
@@ -144,20 +188,28 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from aqkg.publish import PublishError, diff
+    from aqkg.publish import PublishError, country_history, diff_in, history_root
 
+    remote = _remote(args)
+    root = history_root(store_path(args)) if remote is None else remote.history
     try:
-        print(diff(store_path(args), args.country, args.old, args.new).as_text())
+        folder = country_history(root, args.country)
+        print(diff_in(folder, args.country, args.old, args.new).as_text())
     except PublishError as error:
         raise CliError(str(error)) from None
     return EXIT_OK
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
+    from aqkg import publish_endpoint
     from aqkg.publish import PublishError, rollback
 
+    remote = _remote(args)
     try:
-        version = rollback(store_path(args), args.country, args.to)
+        if remote is None:
+            version = rollback(store_path(args), args.country, args.to)
+        else:
+            version = publish_endpoint.rollback(remote, args.country, args.to)
     except PublishError as error:
         raise CliError(str(error)) from None
     print(f"{args.country.upper()} rolled back: {version.summary()}")

@@ -35,7 +35,7 @@ import urllib.error
 import urllib.parse
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from itertools import islice
 from pathlib import Path
@@ -279,14 +279,19 @@ class EndpointStore:
         self.replace_graphs({graph: triples})
 
     def replace_graphs(
-        self, contents: Mapping[str, Iterable[ox.Triple]], drop: Iterable[str] = ()
+        self,
+        contents: Mapping[str, Iterable[ox.Triple]],
+        drop: Iterable[str] = (),
+        before_swap: Callable[[Mapping[str, str]], None] | None = None,
     ) -> None:
         """Each graph of `contents` gets those triples and each graph in `drop` goes, all in
         one transaction: the triples are first written in chunks to staging graphs (outside
         graph_prefix, so no query sees them), then one SPARQL UPDATE copies every staging graph
         over its target and drops the others. A failure before that update leaves every graph
         as it was; Virtuoso runs one update request as one transaction, so readers see all the
-        old graphs or all the new ones."""
+        old graphs or all the new ones. `before_swap` gets {graph: its staging graph} (graphs
+        with no triples left out) once all is staged; if it raises, nothing is swapped (publish
+        reads the staged content back there, as the server will hold it)."""
         run = uuid.uuid4().hex
         staged: dict[str, str] = {}
         try:
@@ -295,9 +300,14 @@ class EndpointStore:
                 staged[graph] = staging
                 if not self._stage(staging, graph, triples):
                     del staged[graph]
+            if before_swap is not None:
+                before_swap(dict(staged))
         except StoreError as error:
             self._drop_quietly(list(staged.values()))
             raise StoreError(f"{error}; no graph was changed: run it again") from None
+        except BaseException:
+            self._drop_quietly(list(staged.values()))
+            raise
         try:
             self._swap(staged, [g for g in contents if g not in staged], list(drop))
         except StoreError as error:
@@ -424,13 +434,18 @@ class EndpointStore:
             target = ox.NamedNode(graph).value
             self.update(f"INSERT DATA {{ GRAPH <{target}> {{\n{document.decode()}}} }}", what)
 
-    def _writer(self) -> DigestWriter:
+    def require_credentials(self) -> None:
+        """Raise the one-line StoreError a write would, before any work is done."""
         if not (self._user and self._password):
             raise StoreError(
                 f"writing to the endpoint needs a user with update rights: set {USER_VARIABLE} "
                 f"and {PASSWORD_VARIABLE}"
             )
+
+    def _writer(self) -> DigestWriter:
+        self.require_credentials()
         if self._digest is None:
+            assert self._user and self._password  # require_credentials saw to it
             self._digest = DigestWriter(
                 self._user,
                 self._password,

@@ -22,6 +22,10 @@ transaction, manifest, remove `pending.json`. A run killed at any point leaves a
 intent that `recover` (run first by every command) resolves by comparing the graph's hash:
 equal to the pending version -> the manifest is completed; equal to the manifest's current
 version -> the intent and its file are dropped.
+
+The same history, commit and recovery run against a SPARQL server (aqkg.publish_endpoint):
+they reach the store through a PublishTarget, which says how the graph is replaced and how its
+content is hashed as the store holds it.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -77,6 +81,9 @@ class Version:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     modified: list[str] = field(default_factory=list)
+    # SPARQL server route only: SHA-256 of the content as the server gives it back (it rewrites
+    # some literals), read from the staging graph before the swap; what recovery compares there.
+    server_sha256: str | None = None
 
     def summary(self) -> str:
         return (
@@ -113,14 +120,78 @@ class Diff:
 
 
 def published_graph(country: str) -> str:
-    return PUBLISHED_GRAPH_BASE + _country(country).lower()
+    return PUBLISHED_GRAPH_BASE + checked_country(country).lower()
+
+
+def history_root(store_path: Path) -> Path:
+    """Where the embedded store's versions live: beside the store, outside it."""
+    return store_path.parent / "history"
 
 
 def history_dir(store_path: Path, country: str) -> Path:
-    return store_path.parent / "history" / _country(country).lower()
+    return country_history(history_root(store_path), country)
 
 
-def _country(country: str) -> str:
+def country_history(root: Path, country: str) -> Path:
+    return root / checked_country(country).lower()
+
+
+class PublishTarget(Protocol):
+    """The store a country's versions are published to, and the folder of its history."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    def current_hash(self, country: str) -> str:
+        """The hash of the published graph's content as the store holds it now."""
+        ...
+
+    def recorded_hash(self, version: Version | None) -> str:
+        """The hash current_hash gives while `version` (None: nothing yet) is published."""
+        ...
+
+    def check_current(self, country: str, last: Version | None) -> None:
+        """Refuse a publish when the graph is not what the history says it should be."""
+        ...
+
+    def replace(
+        self, graph: str, triples: list[ox.Triple], entry: Version, intend: Callable[[], None]
+    ) -> None:
+        """Make `triples` the graph's content in one transaction, calling `intend` (which
+        records `entry` as pending) first, once entry.server_sha256 is known if needed."""
+        ...
+
+
+@dataclass(frozen=True)
+class EmbeddedTarget:
+    """The embedded store: it holds exactly the canonical triples, so the version's own hash
+    is the graph's."""
+
+    store: ox.Store
+    folder: Path
+
+    def current_hash(self, country: str) -> str:
+        return graph_hash(self.store, country)
+
+    def recorded_hash(self, version: Version | None) -> str:
+        return version.sha256 if version else content_hash([])
+
+    def check_current(self, country: str, last: Version | None) -> None:
+        """Nothing to check: a rebuilt store may lack the graph, and publishing restores it."""
+
+    def replace(
+        self, graph: str, triples: list[ox.Triple], entry: Version, intend: Callable[[], None]
+    ) -> None:
+        intend()
+        body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+        self.store.update(
+            f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+        )
+        self.store.flush()
+
+
+def checked_country(country: str) -> str:
+    """The upper-case member state code, or a one-line PublishError."""
     try:
         return check_country(country)
     except TemplateError as error:
@@ -133,11 +204,12 @@ def _country(country: str) -> str:
 def publish(source: Path, country: str, store_path: Path) -> Version:
     """Validate `source` (template or RDF file) and, with no violation, make it the current
     version of the country's graph. Raises PublishError (with .report when refused)."""
-    country = _country(country)
+    country = checked_country(country)
 
     def action(store: ox.Store) -> Version:
-        triples = _validated(source, country, EmbeddedStore(store, store_path))
-        return _commit(store, store_path, country, triples, f"published {source.name}")
+        triples = validated(source, country, EmbeddedStore(store, store_path))
+        target = EmbeddedTarget(store, history_dir(store_path, country))
+        return commit(target, country, triples, f"published {source.name}")
 
     return _using_store(store_path, action)
 
@@ -145,35 +217,45 @@ def publish(source: Path, country: str, store_path: Path) -> Version:
 def commit_version(store_path: Path, country: str, triples: list[ox.Triple], note: str) -> Version:
     """Make `triples` the current version without validating (for tests and tools that
     validated already)."""
-    country = _country(country)
-    return _using_store(store_path, lambda s: _commit(s, store_path, country, triples, note))
+    country = checked_country(country)
+    return _using_store(
+        store_path, lambda s: commit(_target(s, store_path, country), country, triples, note)
+    )
 
 
 def rollback(store_path: Path, country: str, to: int) -> Version:
     """Publish version `to`'s content again, as a new version."""
-    country = _country(country)
+    country = checked_country(country)
 
-    def action(store: ox.Store) -> Version:
-        recover_open(store, store_path, country)
-        triples = load_version(store_path, country, to)
-        return _commit(store, store_path, country, triples, f"rollback to v{to}")
+    return _using_store(
+        store_path, lambda store: rollback_target(_target(store, store_path, country), country, to)
+    )
 
-    return _using_store(store_path, action)
+
+def rollback_target(target: PublishTarget, country: str, to: int) -> Version:
+    recover_target(target, country)
+    triples = load_version_in(target.folder, country, to)
+    return commit(target, country, triples, f"rollback to v{to}")
 
 
 def history(store_path: Path, country: str) -> list[Version]:
     """Versions, oldest first (after resolving an interrupted publish when the store is free)."""
-    country = _country(country)
+    country = checked_country(country)
     # when the store is in use or missing, report the manifest as it stands
     with suppress(PublishError):
         _using_store(store_path, lambda store: recover_open(store, store_path, country))
-    return _load_manifest(history_dir(store_path, country))
+    return versions_in(history_dir(store_path, country))
 
 
 def diff(store_path: Path, country: str, old: int, new: int) -> Diff:
-    country = _country(country)
-    before = _by_record(load_version(store_path, country, old))
-    after = _by_record(load_version(store_path, country, new))
+    return diff_in(history_dir(store_path, country), country, old, new)
+
+
+def diff_in(folder: Path, country: str, old: int, new: int) -> Diff:
+    """What changed between two versions kept in the history `folder` of `country`."""
+    country = checked_country(country)
+    before = _by_record(load_version_in(folder, country, old))
+    after = _by_record(load_version_in(folder, country, new))
     modified = [
         RecordChange(
             record,
@@ -194,8 +276,11 @@ def diff(store_path: Path, country: str, old: int, new: int) -> Diff:
 
 
 def load_version(store_path: Path, country: str, version: int) -> list[ox.Triple]:
-    folder = history_dir(store_path, country)
-    entry = next((v for v in _load_manifest(folder) if v.version == version), None)
+    return load_version_in(history_dir(store_path, country), country, version)
+
+
+def load_version_in(folder: Path, country: str, version: int) -> list[ox.Triple]:
+    entry = next((v for v in versions_in(folder) if v.version == version), None)
     if entry is None:
         raise PublishError(f"{country} has no version {version}: see `aqkg history {country}`")
     quads = ox.parse(path=str(folder / entry.file), format=ox.RdfFormat.N_QUADS)
@@ -204,13 +289,13 @@ def load_version(store_path: Path, country: str, version: int) -> list[ox.Triple
 
 def recover(store_path: Path, country: str) -> None:
     """Resolve a publish that was interrupted (see the module docstring)."""
-    country = _country(country)
+    country = checked_country(country)
     _using_store(store_path, lambda store: recover_open(store, store_path, country))
 
 
 def graph_hash(store: ox.Store, country: str) -> str:
     graph = ox.NamedNode(published_graph(country))
-    return _hash(
+    return content_hash(
         ox.Triple(q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, graph)
     )
@@ -256,7 +341,12 @@ def _forget_frames(error: BaseException) -> None:
         pending += [current.__cause__, current.__context__]
 
 
-def _validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Triple]:
+def _target(store: ox.Store, store_path: Path, country: str) -> EmbeddedTarget:
+    return EmbeddedTarget(store, history_dir(store_path, country))
+
+
+def validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Triple]:
+    """The submission's triples, when it has no violation against `context`."""
     # imported here: validation loads pySHACL, which history, diff and rollback do not need
     from aqkg.ingest import IngestError
     from aqkg.sheet_report import validate_spreadsheet
@@ -280,47 +370,50 @@ def _validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Tr
     return triples
 
 
-def _commit(
-    store: ox.Store, store_path: Path, country: str, triples: list[ox.Triple], note: str
-) -> Version:
+def commit(target: PublishTarget, country: str, triples: list[ox.Triple], note: str) -> Version:
+    """Make `triples` the current version on `target`. The order (version file, pending
+    intent, the store's one transaction, manifest, intent removed) is what recovery relies on."""
     if any(_has_blank_node(t) for t in triples):
         raise PublishError("blank nodes cannot be published: give every record an IRI")
-    folder = history_dir(store_path, country)
+    folder = target.folder
     folder.mkdir(parents=True, exist_ok=True)
-    recover_open(store, store_path, country)
-    versions = _load_manifest(folder)
+    recover_target(target, country)
+    versions = versions_in(folder)
     new = _canonical(triples)
-    sha = _hash(new)
+    sha = content_hash(new)
     if versions and versions[-1].sha256 == sha:
         raise PublishError(f"v{versions[-1].version} already holds exactly this data")
-    previous = load_version(store_path, country, versions[-1].version) if versions else []
+    target.check_current(country, versions[-1] if versions else None)
+    previous = load_version_in(folder, country, versions[-1].version) if versions else []
     entry = _entry(len(versions) + 1 if not versions else versions[-1].version + 1, note, new)
     _set_changes(entry, previous, new)
     graph = published_graph(country)
     _write_atomic(folder / entry.file, _nquads(new, graph))
-    _write_atomic(folder / PENDING, json.dumps(asdict(entry)).encode())
-    body = (ox.serialize(new, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-    store.update(f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
-    store.flush()
+    target.replace(graph, new, entry, lambda: _write_atomic(folder / PENDING, _json(entry)))
     _write_manifest(folder, [*versions, entry])
     (folder / PENDING).unlink()
     return entry
 
 
 def recover_open(store: ox.Store, store_path: Path, country: str) -> None:
-    folder = history_dir(store_path, country)
+    recover_target(_target(store, store_path, country), country)
+
+
+def recover_target(target: PublishTarget, country: str) -> None:
+    """Resolve an interrupted commit from its pending intent (see the module docstring)."""
+    folder = target.folder
     for leftover in folder.glob(".*.*"):  # temporary files of an interrupted write
         leftover.unlink(missing_ok=True)
     pending_file = folder / PENDING
     if not pending_file.is_file():
         return
     pending = Version(**json.loads(pending_file.read_text(encoding="utf-8")))
-    versions = _load_manifest(folder)
-    current = graph_hash(store, country)
-    if current == pending.sha256:
+    versions = versions_in(folder)
+    current = target.current_hash(country)
+    if current == target.recorded_hash(pending):
         if not any(v.version == pending.version for v in versions):
             _write_manifest(folder, [*versions, pending])
-    elif current == (versions[-1].sha256 if versions else _hash([])):
+    elif current == target.recorded_hash(versions[-1] if versions else None):
         (folder / pending.file).unlink(missing_ok=True)
     else:
         raise PublishError(
@@ -336,7 +429,7 @@ def _entry(number: int, note: str, triples: list[ox.Triple]) -> Version:
         date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         note=note,
         file=f"v{number}.nq",
-        sha256=_hash(triples),
+        sha256=content_hash(triples),
         triples=len(triples),
         records=len({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}),
     )
@@ -381,7 +474,8 @@ def _line(triple: ox.Triple) -> str:
     return f"{triple.subject} {triple.predicate} {triple.object} ."
 
 
-def _hash(triples: Iterable[ox.Triple]) -> str:
+def content_hash(triples: Iterable[ox.Triple]) -> str:
+    """SHA-256 of the triples' sorted N-Triples lines: the same for the same set of triples."""
     digest = hashlib.sha256()
     for line in sorted(_line(t) for t in triples):
         digest.update(line.encode("utf-8") + b"\n")
@@ -394,7 +488,8 @@ def _nquads(triples: list[ox.Triple], graph: str) -> bytes:
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
 
-def _load_manifest(folder: Path) -> list[Version]:
+def versions_in(folder: Path) -> list[Version]:
+    """The versions recorded in a country's history folder, oldest first."""
     path = folder / MANIFEST
     if not path.is_file():
         return []
@@ -405,8 +500,20 @@ def _load_manifest(folder: Path) -> list[Version]:
         raise PublishError(f"{path}: unreadable history manifest ({error})") from None
 
 
+def _as_dict(version: Version) -> dict[str, object]:
+    """The manifest entry; server_sha256 only on the SPARQL server route."""
+    entry = asdict(version)
+    if version.server_sha256 is None:
+        del entry["server_sha256"]
+    return entry
+
+
+def _json(version: Version) -> bytes:
+    return json.dumps(_as_dict(version)).encode()
+
+
 def _write_manifest(folder: Path, versions: list[Version]) -> None:
-    payload = {"versions": [asdict(v) for v in versions]}
+    payload = {"versions": [_as_dict(v) for v in versions]}
     _write_atomic(folder / MANIFEST, json.dumps(payload, indent=1, ensure_ascii=False).encode())
 
 
