@@ -22,15 +22,17 @@ unit is mapped from thousands of units.
 Why FAMILY_SIZE = 10: a family is one field's national qualifications across the ten member
 states, about one per country (the shipped data has eleven qualifications in two fields over
 five countries). Bundles copy a random shipped qualification, so a family of ten holds about
-two qualifications of each country that has any; one recognition question then sees one to
-a few candidates per destination country (sharing an occupation, ISCO-08 group or RMCS unit),
-as a real question would, instead of hundreds.
+two qualifications of each country that has any; one recognition question then sees none to a
+few candidates per destination country (sharing an occupation, ISCO-08 group or RMCS unit; 0-7
+at 1M triples, seed 1), as a real question would, where `family_size=0` gives about 560.
 
 ISCO-08 copies: the shapes tie an ISCO group's IRI to its code (esco/isco/C + code, one to four
 digits), so a synthetic group takes a code that ISCO-08 does not use (0400-0999: major group 0
 has only 0110, 0210 and 0310), is labelled "(synthetic ISCO-08 group ...)" and keeps its real
-group's parent. That pool holds 600 codes; beyond it (several hundred families, about 1.5M
-triples) families share synthetic groups, much as real occupations share ISCO's 436 unit groups.
+group's parent. The 600 codes last 100 families (the shipped data reaches six ISCO groups),
+about 200k triples; beyond that families share synthetic groups (about five share each at 1M
+triples), much as real occupations share ISCO's 436 unit groups, so the candidates that only
+share an ISCO group grow slowly with the graph.
 
 With `violation_rate` r, a share r of the copied qualifications loses its aqkg:hasLevel, which
 the shapes require (aqkgsh:Qualification-level): each such record gives one violation.
