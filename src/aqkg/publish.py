@@ -84,6 +84,8 @@ class Version:
     # SPARQL server route only: SHA-256 of the content as the server gives it back (it rewrites
     # some literals), read from the staging graph before the swap; what recovery compares there.
     server_sha256: str | None = None
+    # Pending intents of that route only: the staging graph holding the content until the swap.
+    staging: str | None = None
 
     def summary(self) -> str:
         return (
@@ -161,6 +163,10 @@ class PublishTarget(Protocol):
         records `entry` as pending) first, once entry.server_sha256 is known if needed."""
         ...
 
+    def finish_swap(self, country: str, pending: Version) -> bool:
+        """Complete an interrupted replacement when the store can (True), else False."""
+        ...
+
 
 @dataclass(frozen=True)
 class EmbeddedTarget:
@@ -188,6 +194,10 @@ class EmbeddedTarget:
             f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
         )
         self.store.flush()
+
+    def finish_swap(self, country: str, pending: Version) -> bool:
+        """Never: the transaction died with the process."""
+        return False
 
 
 def checked_country(country: str) -> str:
@@ -410,10 +420,17 @@ def recover_target(target: PublishTarget, country: str) -> None:
     pending = Version(**json.loads(pending_file.read_text(encoding="utf-8")))
     versions = versions_in(folder)
     current = target.current_hash(country)
-    if current == target.recorded_hash(pending):
+    new, old = (
+        target.recorded_hash(pending),
+        target.recorded_hash(versions[-1] if versions else None),
+    )
+    if current == old != new and target.finish_swap(country, pending):
+        current = target.current_hash(country)
+    if current == new:
+        pending.staging = None
         if not any(v.version == pending.version for v in versions):
             _write_manifest(folder, [*versions, pending])
-    elif current == target.recorded_hash(versions[-1] if versions else None):
+    elif current == old:
         (folder / pending.file).unlink(missing_ok=True)
     else:
         raise PublishError(
@@ -501,10 +518,11 @@ def versions_in(folder: Path) -> list[Version]:
 
 
 def _as_dict(version: Version) -> dict[str, object]:
-    """The manifest entry; server_sha256 only on the SPARQL server route."""
+    """The manifest entry; server_sha256 and staging only on the SPARQL server route."""
     entry = asdict(version)
-    if version.server_sha256 is None:
-        del entry["server_sha256"]
+    for route_only in ("server_sha256", "staging"):
+        if entry[route_only] is None:
+            del entry[route_only]
     return entry
 
 
