@@ -90,6 +90,9 @@ def test_real_country_template_round_trips_to_a_published_graph(
     assert before < _all_quads(store_path)  # nothing else touched
     assert [v.version for v in history(store_path, "PH")] == [1]
     assert len(history(store_path, "PH")[0].added) == 9
+    # the SPARQL server route's extra fields stay out of the embedded manifest
+    manifest = json.loads((history_dir(store_path, "PH") / "manifest.json").read_text())
+    assert not {"server_sha256", "staging"} & set(manifest["versions"][0])
 
 
 def test_publishing_an_invalid_file_changes_nothing(

@@ -68,8 +68,9 @@ def _where_options(parser: argparse.ArgumentParser) -> None:
     store_options(
         parser,
         memory=False,
-        endpoint_help="publish to this SPARQL endpoint (writes as AQKG_ENDPOINT_USER / "
-        "AQKG_ENDPOINT_PASSWORD); the version history stays on local disk (--history)",
+        endpoint_help="versions published to this SPARQL endpoint (writes as "
+        "AQKG_ENDPOINT_USER / AQKG_ENDPOINT_PASSWORD); their history stays on local disk "
+        "(--history)",
     )
     parser.add_argument(
         "--history",

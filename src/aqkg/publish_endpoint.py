@@ -6,21 +6,24 @@ layout (`<history>/<xx>/v<N>.nq`, manifest.json, pending.json), commit order and
 history folder is `--history DIR`, by default `.aqkg/endpoint-history/<host>-<port>-<path>`
 under the project root: one history per endpoint, never mixed with the embedded store's.
 
-Validation context: the endpoint's ontology and data graphs, copied into an in-memory store
-(what the embedded route finds in its own store). Nothing is written before the submission
-conforms.
+Validation context: the graphs `aqkg build --endpoint` wrote (ontology, data, inferences),
+copied into an in-memory store (what the embedded route finds in its own store). Nothing is
+written before the submission conforms.
 
 Replacement: the new content goes to a staging graph, then one SPARQL UPDATE (COPY) swaps it
 in (EndpointStore.replace_graphs), so the graph is old or new, never a mix.
 
 Recovery. The embedded route compares the graph's hash with the versions' hashes; Virtuoso
-rewrites some literals ("0.50" -> "0.5", language tags, booleans), so a hash of what it gives
-back cannot match the hash of what was sent. Each version therefore also records
+rewrites some literals even in their canonical form (xsd:float "1" -> "1.0", fractional
+seconds "00.5Z" -> "00.500Z", xsd:duration "P1Y" -> "12"), so a hash of what it gives back
+cannot match the hash of what was sent. Each version therefore also records
 `server_sha256`: the hash of its content *as the server gives it back*, read from the staging
 graph after staging and before the swap, and written into the pending intent before the swap
 runs. COPY moves the server's own terms, so the published graph then reads back with exactly
 that hash: recovery compares like with like, and a graph changed by anything else (another
 machine's history, a hand edit) matches no version and is refused rather than guessed at.
+A run killed after its intent but before its swap leaves its staging graph: recovery finishes
+the swap when that graph is still whole (finish_swap), and keeps the old version otherwise.
 
 One writer per endpoint (as for builds): a lock file in the country's history folder keeps two
 publishes from one history apart; two machines with different histories are caught by
