@@ -208,14 +208,18 @@ def _spawn(store_path: Path, marker: str, size: int) -> subprocess.Popen[str]:
     return child
 
 
-def test_sigkill_during_publish_leaves_old_or_new_version(store_path: Path) -> None:
-    """A first publish runs to the end and times a commit; then 20 publishes are killed at a
-    random moment within 1.2 times that duration. After each, the store must open and hold
-    the old or the new version, whole, matching the history's last entry."""
-    size, rounds = 6_000, 20
-    rng = random.Random(20260123)
-    other_graphs = _all_quads(store_path)
-    first = _spawn(store_path, "m-first", size)
+def kill_at_random(
+    spawn: Callable[[str], subprocess.Popen[str]],
+    settle: Callable[[str, str], str],
+    rounds: int,
+    seed: int,
+) -> list[bool]:
+    """A first publish (marker "m-first") runs to the end and times a commit; then `rounds`
+    publishes are SIGKILLed at a random moment within 1.2 times that duration. After each,
+    `settle(old, new)` recovers, checks the store holds one of the two markers' versions, whole,
+    and returns the marker held. Returns, per round, whether the new version was held."""
+    rng = random.Random(seed)
+    first = spawn("m-first")
     started = time.perf_counter()
     assert first.stdout is not None and first.stdout.readline().strip() == "done"
     first.wait()
@@ -223,14 +227,28 @@ def test_sigkill_during_publish_leaves_old_or_new_version(store_path: Path) -> N
     state, outcomes = "m-first", []
     for round_number in range(rounds):
         marker = f"m{round_number}"
-        child = _spawn(store_path, marker, size)
+        child = spawn(marker)
         time.sleep(rng.uniform(0.0, 1.2 * duration))
         child.send_signal(signal.SIGKILL)
         child.wait()
+        held = settle(state, marker)
+        outcomes.append(held == marker)
+        state = held
+    assert not all(outcomes), "no kill landed before a commit: the test proved nothing"
+    return outcomes
+
+
+def test_sigkill_during_publish_leaves_old_or_new_version(store_path: Path) -> None:
+    """20 publishes killed at random (kill_at_random): after each, the store must open and
+    hold the old or the new version, whole, matching the history's last entry."""
+    size = 6_000
+    other_graphs = _all_quads(store_path)
+
+    def settle(old: str, new: str) -> str:
         recover(store_path, "PH")
         held = _graph(store_path)
         markers = _markers(held)
-        assert markers in ({state}, {marker}) and len(held) == size
+        assert markers in ({old}, {new}) and len(held) == size
         versions = history(store_path, "PH")
         assert not (history_dir(store_path, "PH") / PENDING).exists()
         store = ox.Store.read_only(str(store_path))
@@ -238,11 +256,11 @@ def test_sigkill_during_publish_leaves_old_or_new_version(store_path: Path) -> N
         del store
         assert versions[-1].sha256 == current_hash
         assert _markers(set(load_version(store_path, "PH", versions[-1].version))) == markers
-        outcomes.append(markers == {marker})
-        state = markers.pop()
+        return markers.pop()
+
+    outcomes = kill_at_random(lambda m: _spawn(store_path, m, size), settle, 20, 20260123)
     manifest = json.loads((history_dir(store_path, "PH") / "manifest.json").read_text())
     assert [v["version"] for v in manifest["versions"]] == list(range(1, sum(outcomes) + 2))
-    assert not all(outcomes), "no kill landed before a commit: the test proved nothing"
     assert other_graphs <= _all_quads(store_path)  # the other graphs were never touched
 
 

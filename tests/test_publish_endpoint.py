@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from test_ingest import FIXTURE, Rows, make_workbook
+from test_publish import kill_at_random
 from test_virtuoso_faults import _aqkg, _await_staging, _env, _one_line_error
 
 from aqkg.backend import replace_graphs
@@ -321,32 +319,20 @@ def _spawn(remote: Remote, marker: str, size: int) -> subprocess.Popen[str]:
 def test_sigkill_of_the_publisher_leaves_old_or_new_and_a_consistent_history(
     remote: Remote,
 ) -> None:
-    """A first publish runs to the end and is timed; then publishes are killed at a random
-    moment within 1.2 times that. After each, recovery leaves the server holding the old or
-    the new version, whole, and the history's last entry is what it holds."""
-    size, rounds = 500, 5
-    rng = random.Random(20260214)
-    first = _spawn(remote, "m-first", size)
-    started = time.perf_counter()
-    assert first.stdout is not None and first.stdout.readline().strip() == "done"
-    first.wait()
-    duration = time.perf_counter() - started
-    state, outcomes = "m-first", []
-    for round_number in range(rounds):
-        marker = f"m{round_number}"
-        child = _spawn(remote, marker, size)
-        time.sleep(rng.uniform(0.0, 1.2 * duration))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    """Publishes killed at random (kill_at_random): after each, recovery leaves the server
+    holding the old or the new version, whole, and the history's last entry is what it holds."""
+    size = 500
+
+    def settle(old: str, new: str) -> str:
         recover(remote, "TH")
         markers = _markers(_graph(remote, "TH"))
-        assert markers in ({state}, {marker})
+        assert markers in ({old}, {new})
         versions = _assert_consistent(remote, "TH")
         assert _markers(set(load_version(remote, "TH", versions[-1].version))) == markers
-        outcomes.append(markers == {marker})
-        state = markers.pop()
+        return markers.pop()
+
+    outcomes = kill_at_random(lambda m: _spawn(remote, m, size), settle, 5, 20260214)
     assert [v.version for v in history(remote, "TH")] == list(range(1, sum(outcomes) + 2))
-    assert not all(outcomes), "no kill landed before a commit: the test proved nothing"
 
 
 def test_a_server_killed_mid_publish_keeps_the_old_version_and_the_next_publish_completes(
