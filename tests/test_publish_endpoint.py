@@ -24,6 +24,7 @@ import pytest
 from test_ingest import FIXTURE, Rows, make_workbook
 from test_publish import kill_at_random
 from test_virtuoso_faults import _aqkg, _await_staging, _env, _one_line_error
+from virtuoso_fixture import running_virtuoso
 
 from aqkg.backend import replace_graphs
 from aqkg.build import BUILT_GRAPH_PREFIXES, build
@@ -44,7 +45,7 @@ from aqkg.publish_endpoint import (
 from aqkg.sheet_report import SheetReport
 from aqkg.sources import load_project_files
 from aqkg.store import EmbeddedStore
-from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing
+from aqkg.virtuoso_local import LocalVirtuoso
 
 ID = "https://w3id.org/aqkg/id/"
 LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -56,18 +57,11 @@ TESTS = Path(__file__).parent
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalVirtuoso]:
     """A Virtuoso holding the shipped data's built graphs (the validation context)."""
-    virtuoso = LocalVirtuoso(tmp_path_factory.mktemp("virtuoso-publish"), buffers_mb=128)
-    try:
-        virtuoso.start()
-    except VirtuosoMissing as error:
-        pytest.fail(f"the endpoint publish tests need Virtuoso: {error}", pytrace=False)
-    try:
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso-publish"), 128) as virtuoso:
         _, built = build(None)
         writer = EndpointStore(virtuoso.sparql_url, user=virtuoso.user, password=virtuoso.password)
         replace_graphs(writer, built, BUILT_GRAPH_PREFIXES)
         yield virtuoso
-    finally:
-        virtuoso.stop()
 
 
 @pytest.fixture(scope="module")

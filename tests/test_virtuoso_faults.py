@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from virtuoso_fixture import running_virtuoso
 
 from aqkg.build import BUILT_GRAPH_PREFIXES, build
 from aqkg.endpoint_store import STAGING_BASE, EndpointStore
 from aqkg.paths import GRAPH_BASE
 from aqkg.store import StoreError
-from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing
+from aqkg.virtuoso_local import LocalVirtuoso
 
 OLD = ox.Triple(
     ox.NamedNode("urn:aqkg-test:old"), ox.NamedNode("urn:aqkg-test:p"), ox.Literal("old")
@@ -35,15 +36,8 @@ SLOW_CHUNKS = "20"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LocalVirtuoso]:
-    virtuoso = LocalVirtuoso(tmp_path / "virtuoso", buffers_mb=128)
-    try:
-        virtuoso.start()
-    except VirtuosoMissing as error:
-        pytest.fail(f"the fault test needs Virtuoso: {error}", pytrace=False)
-    try:
+    with running_virtuoso(tmp_path / "virtuoso", buffers_mb=128) as virtuoso:
         yield virtuoso
-    finally:
-        virtuoso.stop()
 
 
 def _env(server: LocalVirtuoso, **extra: str) -> dict[str, str]:

@@ -7,6 +7,8 @@ the Debian package virtuoso-opensource-7-bin).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -17,17 +19,24 @@ from aqkg.store import EmbeddedStore
 from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing
 
 
-@pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalVirtuoso]:
-    server = LocalVirtuoso(tmp_path_factory.mktemp("virtuoso"), buffers_mb=256)
+@contextmanager
+def running_virtuoso(folder: Path, buffers_mb: int) -> Iterator[LocalVirtuoso]:
+    """A Virtuoso started in `folder` and stopped afterwards; a missing one fails the test."""
+    server = LocalVirtuoso(folder, buffers_mb=buffers_mb)
     try:
         server.start()
     except VirtuosoMissing as error:
-        pytest.fail(f"the endpoint tests need Virtuoso: {error}", pytrace=False)
+        pytest.fail(f"these tests need Virtuoso: {error}", pytrace=False)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalVirtuoso]:
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso"), buffers_mb=256) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
