@@ -305,7 +305,7 @@ def bench_growth(plan: Plan, work: Path) -> list[dict[str, object]]:
         path = synthetic(work, size, plan)
         store, load_seconds = workload.embedded_graph(path)
         calls = _calls(workload.Candidates.read(store), max(3, plan.samples // 2))
-        latencies = workload.measure(store, calls, budget=plan.backend_budget * 2, slow=60)
+        latencies = workload.measure(store, calls, budget=plan.backend_budget, slow=60)
         rows.append(
             {
                 "size": size,
