@@ -25,7 +25,8 @@ from aqkg.catalogue_doc import (
     render_catalogue_markdown,
     run,
 )
-from aqkg.queries import catalogue, read_query
+from aqkg.queries import bind_params, catalogue, read_query
+from aqkg.queries import run as run_bound
 from aqkg.results import plain
 from aqkg.sources import project_files
 from aqkg.store import EmbeddedStore
@@ -105,6 +106,32 @@ def test_every_named_query_runs_with_its_example(store: EmbeddedStore, name: str
         "to its header (or to EXAMPLE_PARAMS in src/aqkg/catalogue_doc.py)"
     )
     run(query, store, params)
+
+
+# Parameters beyond the header examples, so that each kind of binding is run both ways.
+MORE_PARAMS = [
+    ("frameworks", {"country": "PH"}),
+    ("mappings", {"match_type": "aqkg:ExactMatch", "min_confidence": "0.5"}),
+    ("occupations-by-isco", {"isco": "71"}),
+    ("framework-levels", {"framework": "id:framework/PH/PQF", "country": "PH"}),
+    ("sources-of", {"node": "id:framework/PH/PQF"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [(n, example_params_for(q, EXAMPLE_PARAMS) or {}) for n, q in sorted(catalogue().items())]
+    + MORE_PARAMS,
+)
+def test_constants_give_the_rows_substitution_gives(
+    store: EmbeddedStore, name: str, params: dict[str, str]
+) -> None:
+    query = catalogue()[name]
+    bindings = bind_params(query, params)
+    expected = store.select(query.text, bindings)
+    got = run_bound(store, query.text, bindings)
+    assert got.variables == expected.variables
+    assert sorted(map(str, got.rows)) == sorted(map(str, expected.rows))
 
 
 def test_header_example_line_is_read(tmp_path: Path) -> None:

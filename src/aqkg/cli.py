@@ -26,7 +26,7 @@ from aqkg.cli_common import (
 from aqkg.cli_submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli_submissions import add_commands as add_submission_commands
 from aqkg.progress import wanted as progress_wanted
-from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve
+from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve, run
 from aqkg.rdf_input import UnusableInputError
 from aqkg.store import EmbeddedStore, StoreError
 
@@ -228,7 +228,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
         _refuse_unsafe(sparql)
     bindings = bind_params(named, _param_pairs(args.param))
     store = _open_for_query(args)
-    result = store.select(sparql, bindings)
+    result = run(store, sparql, bindings) if named is not None else store.select(sparql, bindings)
     emit(result_output.FORMATTERS[args.format](result))
     return EXIT_OK
 

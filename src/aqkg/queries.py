@@ -15,6 +15,7 @@ Parameters are bound as typed terms through pyoxigraph substitutions, never past
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -22,7 +23,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from aqkg.backend import Store
 from aqkg.paths import queries_dir
+from aqkg.recognition_queries import inline
+from aqkg.sparql_text import QueryTextError
+from aqkg.store import EmbeddedStore, SelectResult, Term
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 COUNTRY_BASE = "https://w3id.org/aqkg/id/country/"
@@ -135,6 +140,22 @@ def bind_params(
     if missing:
         raise QueryParamError(f"query {query.name} needs --param {missing[0]}=VALUE")
     return {name: typed_term(declared[name], value) for name, value in given.items()}
+
+
+def run(store: Store, sparql: str, bindings: Mapping[str, Term]) -> SelectResult:
+    """A named query's rows, its parameters bound for the best plan on each backend.
+
+    pyoxigraph plans a query before it applies substitutions, so there the parameters are
+    written in as constants (aqkg.recognition_queries.inline): the plan then starts from them.
+    A query whose subquery projects a parameter keeps the substitution. An endpoint store binds
+    with VALUES, which Virtuoso plans from.
+    """
+    if isinstance(store, EmbeddedStore) and bindings:
+        try:
+            return store.select(inline(sparql, bindings))
+        except QueryTextError:
+            pass  # a subquery joins on a parameter: substitution keeps that join
+    return store.select(sparql, bindings)
 
 
 def typed_term(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:

@@ -9,8 +9,9 @@ planner less (and several in one query can make it far worse).
 So the engine writes each parameter into the query as a constant: the term in N-Triples syntax
 (written by pyoxigraph, so a value is never pasted in as text) wherever the outer query uses
 the variable, and `(term AS ?name)` where the SELECT clause projects it, so the result keeps
-its columns. This is the same on every backend. Only for queries without subqueries (a
-subquery's variables would be bound too).
+its columns. This is the same on every backend. A subquery's variables are its own, so they
+are left alone; a query whose subquery projects a bound variable (joining on it) is refused, as
+the constant would no longer reach that join.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from aqkg.sparql_text import (
 from aqkg.store import Term
 
 VARIABLE = re.compile(r"[?$]([A-Za-z_]\w*)")
+# A GROUP BY clause of plain variables (the catalogue groups by nothing else).
+GROUP_BY = re.compile(r"(GROUP\s+BY\s+)((?:[?$]\w+\s*)+)", re.IGNORECASE)
 _Speller = Callable[[str, str], str]  # (variable name, term) -> replacement text
 
 
@@ -41,15 +44,52 @@ def inline(sparql: str, bindings: Mapping[str, Term]) -> str:
         return sparql
     terms = {name: str(term) for name, term in bindings.items()}
     where = group_starts(sparql)[0] - 1  # the `{` opening the WHERE group
-    if re.search(r"\{\s*SELECT\b", sparql[where:], re.IGNORECASE):
-        raise QueryTextError("cannot inline parameters into a query with subqueries")
     tokens = list(_tokens(sparql))
     opening = next(i for i, (_, offset) in enumerate(tokens) if offset == where)
     end = tokens[_after_block(tokens, opening) - 1][1] + 1  # just after the WHERE group
     head = _replace(sparql[:where], lambda name, term: f"({term} AS ?{name})", terms)
+    body, previous = [], where
+    for first, last in _subqueries(sparql, tokens, opening):
+        if set(VARIABLE.findall(_projection(sparql, first, last))) & set(terms):
+            raise QueryTextError("cannot inline a parameter one of the subqueries projects")
+        body += [_replace(sparql[previous:first], lambda _, term: term, terms), sparql[first:last]]
+        previous = last
+    body.append(_replace(sparql[previous:end], lambda _, term: term, terms))
     # ORDER BY and the like are left alone: a constant there is no SPARQL, and sorting on it
-    # would change nothing.
-    return head + _replace(sparql[where:end], lambda _, term: term, terms) + sparql[end:]
+    # would change nothing. A GROUP BY key that is now a constant is dropped (the projected
+    # `(term AS ?name)` may not reuse a grouped variable's name).
+    return head + "".join(body) + _ungrouped(sparql[end:], terms)
+
+
+def _subqueries(sparql: str, tokens: list[tuple[str, int]], opening: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of the outermost `{ SELECT ... }` blocks in the WHERE group."""
+    blocks, i = [], opening + 1
+    stop = _after_block(tokens, opening)
+    while i < stop:
+        if tokens[i][0] == "{" and i + 1 < len(tokens) and tokens[i + 1][0] == "SELECT":
+            after = _after_block(tokens, i)
+            blocks.append((tokens[i][1], tokens[after - 1][1] + 1))
+            i = after
+        else:
+            i += 1
+    return blocks
+
+
+def _projection(sparql: str, first: int, last: int) -> str:
+    """The SELECT clause of the subquery at sparql[first:last] (up to its WHERE group)."""
+    return sparql[first : group_starts(sparql[first + 1 : last])[0] + first]
+
+
+def _ungrouped(tail: str, terms: Mapping[str, str]) -> str:
+    """The solution modifiers with bound variables left out of the GROUP BY clause."""
+    match = GROUP_BY.search(tail)
+    if match is None:
+        return tail
+    keys = [k for k in match.group(2).split() if VARIABLE.fullmatch(k) and k[1:] not in terms]
+    if len(keys) != len(match.group(2).split()):
+        clause = f"{match.group(1)}{' '.join(keys)} " if keys else ""
+        return tail[: match.start()] + clause + tail[match.end() :]
+    return tail
 
 
 def _replace(text: str, spell: _Speller, terms: Mapping[str, str]) -> str:
