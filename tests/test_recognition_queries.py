@@ -68,9 +68,20 @@ def test_inline_writes_constants_and_keeps_the_projected_column() -> None:
     assert store.select(done).variables == ["a", "q"]
 
 
-def test_inline_refuses_subqueries_and_with_rows_refuses_bad_names() -> None:
-    with pytest.raises(QueryTextError, match="subqueries"):
-        inline("SELECT ?q WHERE { { SELECT ?q WHERE { ?q ?p ?o } } }", {"q": ox.Literal("x")})
+def test_inline_reaches_subqueries_that_project_and_with_rows_refuses_bad_names() -> None:
+    x = {"q": ox.Literal("x")}
+    done = inline("SELECT ?q ?o WHERE { { SELECT ?q ?o WHERE { ?q ?p ?o } } }", x)
+    assert done == 'SELECT ("x" AS ?q) ?o WHERE { { SELECT  ?o WHERE { "x" ?p ?o } } }'
+    kept = inline("SELECT ?q WHERE { ?q ?p ?o { SELECT ?o WHERE { ?q ?p ?o } } }", x)
+    assert kept.endswith('WHERE { "x" ?p ?o { SELECT ?o WHERE { ?q ?p ?o } } }')
+    grouped = inline("SELECT ?q (COUNT(?o) AS ?n) WHERE { ?q ?p ?o } GROUP BY ?q", x)
+    assert grouped.endswith('GROUP BY ("x") ')
+    for text in (
+        "SELECT ?q WHERE { { SELECT * WHERE { ?q ?p ?o } } }",
+        "SELECT ?q WHERE { { SELECT ?q WHERE { ?q ?p ?o } } }",
+    ):
+        with pytest.raises(QueryTextError, match="subqueries"):
+            inline(text, x)
     with pytest.raises(QueryTextError, match="variable name"):
         with_rows("SELECT ?q WHERE { ?q ?p ?o }", "q }", ["http://x/a"])
 

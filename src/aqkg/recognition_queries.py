@@ -10,8 +10,8 @@ So the engine writes each parameter into the query as a constant: the term in N-
 (written by pyoxigraph, so a value is never pasted in as text) wherever the outer query uses
 the variable, and `(term AS ?name)` where the SELECT clause projects it, so the result keeps
 its columns. This is the same on every backend. A subquery's variables are its own, so they
-are left alone; a query whose subquery projects a bound variable (joining on it) is refused, as
-the constant would no longer reach that join.
+are left alone, except those it projects (the outer query joins on them): those are written as
+the same constants inside it.
 """
 
 from __future__ import annotations
@@ -38,8 +38,11 @@ GROUP_BY = re.compile(r"(GROUP\s+BY\s+)((?:[?$]\w+\s*)+)", re.IGNORECASE)
 _Speller = Callable[[str, str], str]  # (variable name, term) -> replacement text
 
 
-def inline(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """The query with each bound variable written as its constant term (see module doc)."""
+def inline(sparql: str, bindings: Mapping[str, Term], *, subquery: bool = False) -> str:
+    """The query with each bound variable written as its constant term (see module doc).
+
+    A subquery no longer projects the variables written in (the enclosing query has them as
+    constants, and may not project a variable its WHERE group already binds)."""
     if not bindings:
         return sparql
     terms = {name: str(term) for name, term in bindings.items()}
@@ -47,17 +50,26 @@ def inline(sparql: str, bindings: Mapping[str, Term]) -> str:
     tokens = list(_tokens(sparql))
     opening = next(i for i, (_, offset) in enumerate(tokens) if offset == where)
     end = tokens[_after_block(tokens, opening) - 1][1] + 1  # just after the WHERE group
-    head = _replace(sparql[:where], lambda name, term: f"({term} AS ?{name})", terms)
+    spell: _Speller = (lambda _, __: "") if subquery else (lambda n, t: f"({t} AS ?{n})")
+    head = _replace(sparql[:where], spell, terms)
+    if subquery and not VARIABLE.search(head):
+        raise QueryTextError("cannot inline parameters into subqueries projecting only them")
     body, previous = [], where
     for first, last in _subqueries(sparql, tokens, opening):
-        if set(VARIABLE.findall(_projection(sparql, first, last))) & set(terms):
-            raise QueryTextError("cannot inline a parameter one of the subqueries projects")
-        body += [_replace(sparql[previous:first], lambda _, term: term, terms), sparql[first:last]]
+        projection = _projection(sparql, first, last)
+        if "*" in projection:
+            raise QueryTextError("cannot inline parameters into subqueries with SELECT *")
+        # A subquery projecting a parameter joins on it: the same constant, written in the
+        # subquery, gives the rows of that join. Its other variables are its own.
+        shared = {k: v for k, v in bindings.items() if k in VARIABLE.findall(projection)}
+        inner = "{" + inline(sparql[first + 1 : last - 1], shared, subquery=True) + "}"
+        body += [_replace(sparql[previous:first], lambda _, term: term, terms), inner]
         previous = last
     body.append(_replace(sparql[previous:end], lambda _, term: term, terms))
     # ORDER BY and the like are left alone: a constant there is no SPARQL, and sorting on it
-    # would change nothing. A GROUP BY key that is now a constant is dropped (the projected
-    # `(term AS ?name)` may not reuse a grouped variable's name).
+    # would change nothing. A GROUP BY key that is now a constant is grouped on as `(term)`
+    # (the projected `(term AS ?name)` may not reuse a grouped variable's name; dropping the
+    # key would turn no rows into one group).
     return head + "".join(body) + _ungrouped(sparql[end:], terms)
 
 
@@ -81,15 +93,12 @@ def _projection(sparql: str, first: int, last: int) -> str:
 
 
 def _ungrouped(tail: str, terms: Mapping[str, str]) -> str:
-    """The solution modifiers with bound variables left out of the GROUP BY clause."""
+    """The solution modifiers with bound GROUP BY keys grouped on as constant expressions."""
     match = GROUP_BY.search(tail)
     if match is None:
         return tail
-    keys = [k for k in match.group(2).split() if VARIABLE.fullmatch(k) and k[1:] not in terms]
-    if len(keys) != len(match.group(2).split()):
-        clause = f"{match.group(1)}{' '.join(keys)} " if keys else ""
-        return tail[: match.start()] + clause + tail[match.end() :]
-    return tail
+    keys = [f"({terms[k[1:]]})" if k[1:] in terms else k for k in match.group(2).split()]
+    return tail[: match.start()] + f"{match.group(1)}{' '.join(keys)} " + tail[match.end() :]
 
 
 def _replace(text: str, spell: _Speller, terms: Mapping[str, str]) -> str:
