@@ -18,7 +18,7 @@ from rdflib.query import ResultRow
 from aqkg.backend import Store
 from aqkg.build import build
 from aqkg.paths import GRAPH_BASE
-from aqkg.queries import NamedQuery, bind_params, catalogue
+from aqkg.queries import NamedQuery, bind_params, catalogue, run
 from aqkg.recognise import RecognitionError, recognise
 from aqkg.results import plain
 from aqkg.store import EmbeddedStore, SelectResult, StoreError, Term
@@ -189,7 +189,7 @@ def _choose(query: NamedQuery, candidates: Candidates, chooser: random.Random) -
 
 def _runner(query: NamedQuery, params: dict[str, str]) -> Callable[[Store], object]:
     bindings = bind_params(query, params)
-    return lambda store: store.select(query.text, bindings)
+    return lambda store: run(store, query.text, bindings)
 
 
 def recognition_calls(candidates: Candidates, samples: int, seed: int = 11) -> Iterator[Call]:

@@ -150,12 +150,20 @@ def run(store: Store, sparql: str, bindings: Mapping[str, Term]) -> SelectResult
     A query whose subquery projects a parameter keeps the substitution. An endpoint store binds
     with VALUES, which Virtuoso plans from.
     """
-    if isinstance(store, EmbeddedStore) and bindings:
-        try:
-            return store.select(inline(sparql, bindings))
-        except QueryTextError:
-            pass  # a subquery joins on a parameter: substitution keeps that join
+    if isinstance(store, EmbeddedStore):
+        return store.select(*for_embedded(sparql, bindings))
     return store.select(sparql, bindings)
+
+
+def for_embedded(sparql: str, bindings: Mapping[str, Term]) -> tuple[str, Mapping[str, Term]]:
+    """The text and bindings to hand pyoxigraph: parameters written in as constants where
+    that is safe (see :func:`run`), else the text as it is with its substitutions."""
+    if not bindings:
+        return sparql, bindings
+    try:
+        return inline(sparql, bindings), {}
+    except QueryTextError:
+        return sparql, bindings  # a subquery joins on a parameter: substitution keeps that join
 
 
 def typed_term(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:

@@ -42,7 +42,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pyoxigraph as ox
 
 from aqkg.openapi import openapi_document
-from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue
+from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, for_embedded
 from aqkg.results import defuse_formula
 from aqkg.store import EmbeddedStore, StoreError
 
@@ -1012,7 +1012,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise HttpError(400, str(error)) from None
         formats = [] if "format" in declared else params.get("format", [])
         choice = choose_formats(formats, self.headers.get("Accept"))
-        return self._run(Job(query=query.text, formats=choice, bindings=bindings))
+        text: str = query.text
+        if self.server.settings.endpoint is None:  # the workers run pyoxigraph
+            text, left = for_embedded(text, bindings)
+            bindings = bindings if left else {}  # written into the text as constants
+        return self._run(Job(query=text, formats=choice, bindings=bindings))
 
     def _openapi(self, method: str, params: Params) -> Response:
         return Response("application/json", self.server.openapi)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aqkg.explore._text import display
 from aqkg.paths import project_root
-from aqkg.queries import bind_params, catalogue
+from aqkg.queries import bind_params, catalogue, run
 from aqkg.results import plain
 from aqkg.store import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
 
@@ -61,7 +61,7 @@ def open_store(path: Path) -> EmbeddedStore:
 def rows(store: EmbeddedStore, name: str, **params: str) -> list[Row]:
     """A named query's rows as plain strings ("" where unbound)."""
     query = catalogue()[name]
-    result = store.select(query.text, bind_params(query, params))
+    result = run(store, query.text, bind_params(query, params))
     return [
         {var: plain(term) for var, term in zip(result.variables, row, strict=True)}
         for row in result.rows
@@ -82,7 +82,7 @@ class Table:
 def table(store: EmbeddedStore, name: str, **params: str) -> Table:
     """Any named query as a display table (prefixed IRIs, parameter columns left out)."""
     query = catalogue()[name]
-    result = store.select(query.text, bind_params(query, params))
+    result = run(store, query.text, bind_params(query, params))
     hidden = {p.name for p in query.params}
     keep = [i for i, var in enumerate(result.variables) if var not in hidden]
     return Table(
