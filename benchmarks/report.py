@@ -102,8 +102,8 @@ def _validation(rows: list[dict[str, Any]], plan: Any) -> str:
     text = (
         "## Validation of a submission, end to end\n\n"
         "Read the N-Triples file, validate it against the shapes (with the ontology), write the "
-        "report. **aqkg**: `aqkg.validate.validate_files` (pyoxigraph parsing, context graphs, "
-        "prepared-query cache around pySHACL), report written as JSON. **naive**: "
+        "report. **aqkg**: `aqkg.validate.validate_files` (pyoxigraph parsing, the shapes "
+        "compiled to SPARQL over pyoxigraph, context graphs), report written as JSON. **naive**: "
         "`rdflib.Graph().parse` + `pyshacl.validate(data, shacl_graph=shapes, "
         "ont_graph=ontology)` with pySHACL's default options, report graph written as Turtle. "
         "Each run is a fresh process; peak RSS is `getrusage(RUSAGE_CHILDREN).ru_maxrss` of "
@@ -133,11 +133,28 @@ def _validation(rows: list[dict[str, Any]], plan: Any) -> str:
     text += (
         f"aqkg's peak RSS: {worst_rss / GIB:.2f} GiB at most (target <= 1 GiB: "
         f"{_ok(worst_rss <= TARGETS['validation_rss'])}).\n\n"
-        f"Not reached: the issue asks for 1M triples. This run validated up to {largest:,} "
-        f"triples with aqkg; the naive pipeline ran up to {max(reached, default=0):,} "
-        f"(capped at {plan.naive_cap:.0f} s per size: above that it was not run, since its "
-        "time grows with the data and would not finish within the budget).\n"
     )
+    capped = [
+        row
+        for row in rows
+        if not row.get("naive") and row.get("naive_wall") == row.get("naive_wall")
+    ]
+    for row in capped:
+        bound = row["naive_wall"] / row["aqkg"]["seconds"]
+        text += (
+            f"At {row['size']:,} triples the naive pipeline was stopped after "
+            f"{row['naive_wall']:.0f} s (the cap) without finishing, while aqkg took "
+            f"{row['aqkg']['seconds']:.1f} s: a speed-up of at least {bound:.0f}x "
+            f"({_ok(bound >= TARGETS['validation_speedup'])}). Its results could not be "
+            "compared at that size; they are identical at every size where it finished, and "
+            "tests/test_shacl_engine.py compares every result with pySHACL's.\n\n"
+        )
+    if largest < 1_000_000:
+        text += (
+            f"Not reached: the issue asks for 1M triples; this run validated up to {largest:,} "
+            f"with aqkg and {max(reached, default=0):,} with the naive pipeline (capped at "
+            f"{plan.naive_cap:.0f} s per size).\n"
+        )
     return text
 
 
@@ -221,10 +238,15 @@ def _queries(results: dict[str, Any]) -> str:
         f"Embedded p95: catalogue {_ms(catalogue_p95)} ms (target < 100 ms: "
         f"{_ok(catalogue_p95 * 1000 < TARGETS['query_p95_ms'])}), recognition "
         f"{_ms(recognition_p95)} ms ({_ok(recognition_p95 * 1000 < TARGETS['query_p95_ms'])}). "
-        "Recognition is the "
-        "slow part: one `recognise()` runs several queries, and its p95 follows the "
-        "recognition-candidates query, whose cost grows with the number of synthetic copies "
-        "that share a held qualification's occupations, units and mapped RMCS units (see the "
+        "Named queries run as the CLI, the REST API and the explorer run them: parameters "
+        "written into the text as constants, so pyoxigraph plans from them. The catalogue's "
+        "p95 follows the queries that list records of the whole graph when a parameter is not "
+        "given (`mappings`, `occupations-by-isco`, `explore-qualifications`: output "
+        "proportional to the graph, tens of thousands of rows at 1M) and those whose "
+        "GROUP_CONCAT subqueries (authors, sources, publishers, countries) pyoxigraph "
+        "evaluates over every record before joining (`mappings`, `sources-of`, "
+        "`occupations-by-isco`) or whose UNION branches it evaluates apart (`unit-coverage`) "
+        "(see the "
         "growth table).\n" + _ratios(results) + _skips(results) + _slowest(embedded)
     )
     return text
