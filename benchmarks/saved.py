@@ -20,6 +20,12 @@ from workload import Latencies
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+_NOT_MEASURED = (
+    ":!benchmarks/results",
+    ":!benchmarks/RESULTS.md",
+    ":!benchmarks/growth.png",
+    ":!*.md",
+)
 # Dataclasses that round-trip through the JSON files, by name.
 _TYPES: dict[str, type] = {"Latencies": Latencies}
 
@@ -77,7 +83,8 @@ def commit() -> str:
         ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
     )
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        # the benchmark's own outputs and the docs do not change what is measured
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *_NOT_MEASURED],
         cwd=HERE,
         capture_output=True,
         text=True,
