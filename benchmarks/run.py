@@ -43,7 +43,6 @@ from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing  # noqa: E402
 saved.register(load.LoadReport)
 
 GIB = 1024**3
-CHUNK = 5_000
 SYNTH_SECONDS: dict[int, float] = {}
 
 
