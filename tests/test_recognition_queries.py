@@ -22,7 +22,7 @@ from aqkg.endpoint_store import EndpointStore
 from aqkg.paths import GRAPH_BASE
 from aqkg.queries import bind_params, catalogue, read_query
 from aqkg.recognise import _Neighbourhood, _Reader, format_recognition, recognise
-from aqkg.recognition_queries import inline, with_rows
+from aqkg.sparql_binding import inline, with_rows
 from aqkg.sparql_text import QueryTextError
 from aqkg.store import EmbeddedStore, SelectResult
 from aqkg.synth import SYNTH_GRAPH, write

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from aqkg.backend import Store
 from aqkg.paths import queries_dir
-from aqkg.recognition_queries import inline
+from aqkg.sparql_binding import inline
 from aqkg.sparql_text import QueryTextError
 from aqkg.store import EmbeddedStore, SelectResult, Term
 
@@ -146,7 +146,7 @@ def run(store: Store, sparql: str, bindings: Mapping[str, Term]) -> SelectResult
     """A named query's rows, its parameters bound for the best plan on each backend.
 
     pyoxigraph plans a query before it applies substitutions, so there the parameters are
-    written in as constants (aqkg.recognition_queries.inline): the plan then starts from them.
+    written in as constants (aqkg.sparql_binding.inline): the plan then starts from them.
     A query whose subquery projects a parameter keeps the substitution. An endpoint store binds
     with VALUES, which Virtuoso plans from.
     """

@@ -86,8 +86,8 @@ from aqkg.recognition_model import (
     Unit,
     UnitMatch,
 )
-from aqkg.recognition_queries import inline, with_rows
 from aqkg.results import plain
+from aqkg.sparql_binding import inline, with_rows
 from aqkg.store import Term
 
 AQKG = "https://w3id.org/aqkg/ontology#"

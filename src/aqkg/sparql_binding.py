@@ -1,7 +1,9 @@
-"""Binding the recognition engine's named queries as constants, for a good query plan.
+"""Binding named queries' parameters as constants (and rows as VALUES), for a good query plan.
 
-pyoxigraph plans a query before it applies substitutions, so a query bound that way is planned
-as if its parameters were unknown: the recognition queries, which must start from the one held
+Every named query run on the embedded store goes through :func:`inline` (aqkg.queries.run);
+the recognition engine also uses :func:`with_rows` for its batches. pyoxigraph plans a query
+before it applies substitutions, so a query bound that way is planned as if its parameters
+were unknown: the recognition queries, which must start from the one held
 qualification and walk outwards, were planned from the other end (seconds on a 50k-triple
 graph, against milliseconds with the parameter written as a constant). VALUES blocks help the
 planner less (and several in one query can make it far worse).
