@@ -157,14 +157,19 @@ def curation(status: str) -> str:
 
 
 def sources_markdown(sources: Sequence[explore.SourceDoc]) -> str:
-    if not sources:
-        return "_No source recorded._"
-    return "\n".join(
-        f"- [{s.title}]({s.url}) — {', '.join(p for p in (s.publisher, s.year) if p)}"
-        if s.url
-        else f"- {s.title} — {s.publisher}"
-        for s in sources
-    )
+    """The sources, then apart the documents an illustrative record was modelled on."""
+    cited = [s for s in sources if s.role == "source"]
+    models = [s for s in sources if s.role != "source"]
+    text = "\n".join(_document(s) for s in cited) or "_No source recorded._"
+    if models:
+        text += "\n\n_Modelled on (illustrative record; not evidence):_\n\n"
+        text += "\n".join(_document(s) for s in models)
+    return text
+
+
+def _document(s: explore.SourceDoc) -> str:
+    imprint = ", ".join(p for p in (s.publisher, s.year) if p)
+    return f"- [{s.title}]({s.url}) — {imprint}" if s.url else f"- {s.title} — {s.publisher}"
 
 
 def empty_state(message: str) -> None:

@@ -73,22 +73,38 @@ def texts(elements: object) -> list[str]:
 # -- Overview ------------------------------------------------------------------------------------
 
 
-def test_overview_lists_the_ten_member_states_with_their_referencing(store_path: Path) -> None:
+def test_overview_lists_the_eleven_member_states_with_their_referencing(store_path: Path) -> None:
     at = open_page("overview")
     states = {row["state"]: row for row in table(at)}
-    assert sorted(states) == ["BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "VN"]
+    assert sorted(states) == ["BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "TL", "VN"]
     assert states["PH"]["AQRF referencing"] == "referencing endorsed"
     assert states["PH"]["status date"] == "2019-05-22"
     assert states["PH"]["NQF"] == "PQF — Philippine Qualifications Framework"
-    assert states["TH"]["AQRF referencing"] == "referencing draft submitted"
+    assert states["TH"]["AQRF referencing"] == "referencing endorsed"
     assert states["TH"]["name"] == "Thailand (ไทย [th])"  # the national-language label
+    assert states["TL"]["AQRF referencing"] == "referencing status unknown"
+    assert states["TL"]["MRAs"] == 0
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Member states"] == "10"
+    assert metrics["Member states"] == "11"
     assert metrics["MRAs"] == "8"
     assert metrics["MRS corridors"] == "5"
     assert any("Last data update: store built" in c for c in texts(at.caption))
     network = at.get("graphviz_chart")[0].proto.spec
     assert '"KH" -- "TH"' in network or '"TH" -- "KH"' in network
+
+
+def test_overview_shows_the_curation_report(store_path: Path) -> None:
+    at = open_page("overview")
+    assert "Curation report" in texts(at.subheader)
+    report = table(at, 1)
+    rows = {(r["state"], r["kind of record"]): r for r in report}
+    accstp_units = rows[("ASEAN", "units")]
+    assert accstp_units["records"] >= 150
+    assert accstp_units["records"] == (
+        accstp_units["verified"] + accstp_units["unverified"] + accstp_units["illustrative"]
+    )
+    assert accstp_units["failing no rule"] == accstp_units["records"]
+    assert rows[("TL", "levels")]["records"] == 10
 
 
 def test_overview_says_how_to_build_when_there_is_no_store(
@@ -142,7 +158,7 @@ def test_frameworks_follows_the_country_picker(store_path: Path) -> None:
     at.multiselect(key="fw_countries").set_value(["TH"]).run()
     assert_no_traceback(at)
     assert at.query_params["countries"] == "TH"
-    assert "AQRF referencing: **referencing draft submitted**" in "\n".join(texts(at.markdown))
+    assert "AQRF referencing: **referencing endorsed**" in "\n".join(texts(at.markdown))
     assert set(table(at, 0)[0]) == {"AQRF level", "AQRF", "TH NQF"}
 
 
@@ -178,7 +194,9 @@ def test_qualification_detail_from_a_deep_link(store_path: Path) -> None:
     units = next(t for t in tables if t and "code" in t[0])
     assert len(units) == 12 and {"500311105", "ELC311201"} <= {u["code"] for u in units}
     mappings = next(t for t in tables if t and "match" in t[0])
-    assert {"unit": "ELC741301", "match": "narrow match"}.items() <= mappings[4].items()
+    assert any(
+        {"unit": "ELC741301", "match": "narrow match"}.items() <= m.items() for m in mappings
+    )
 
 
 def test_an_illustrative_qualification_is_flagged(store_path: Path) -> None:
@@ -239,8 +257,39 @@ def test_recognition_downloads_match_the_engine(store: EmbeddedStore) -> None:
     assert [u["status"] for u in by_unit.values()].count("covered") == 4
     assert by_unit["ILLUS-KH-BEW-06"]["status"] == "missing"
     assert by_unit["ILLUS-KH-BEW-04"]["relation"] == "close"
-    assert by_unit["ILLUS-KH-BEW-04"]["via_rmcs"] == "ILLUS-BEW-05"
+    assert by_unit["ILLUS-KH-BEW-04"]["via_regional_unit"] == "ILLUS-BEW-05"
     assert {u["target"] for u in by_unit.values()} == {"KH/ILLUS-BEW"}
+
+
+def test_a_tourism_qualification_has_a_certification_path_on_the_mra_tp(store_path: Path) -> None:
+    at = open_page("recognition", qualification="PH/HOUSEKEEPING-NC-II", to="TH")
+    assert_no_traceback(at)
+    assert "Certification paths" in texts(at.subheader)
+    first = at.expander[0]
+    assert first.label == "C1. ACCSTP job title: Room Attendant (Housekeeping)"
+    path = "\n".join(texts(first.markdown))
+    assert "recognised in Thailand as an ASEAN Tourism Professional" in path
+    assert "subject to Thailand's domestic law" in path
+    assert [m.value for m in first.metric] == ["5 of 5", "close"]
+    # the steps say sources, and nothing on this path is illustrative
+    steps = next(df for df in first.dataframe if "curation" in df.value.columns).value
+    assert "illustrative" not in set(steps["curation"])
+
+
+def test_recognition_csv_lists_certification_paths(store: EmbeddedStore) -> None:
+    rec = recognise(store, "PH/HOUSEKEEPING-NC-II", "VN")
+    head, *lines = csv.reader(io.StringIO(explore.recognition_csv(rec)))
+    rows = [dict(zip(head, line, strict=True)) for line in lines]
+    room = [r for r in rows if r["rank"] == "C1"]
+    assert {r["target_title"] for r in room} == {"Room Attendant"}
+    assert {r["basis"] for r in room} == {"certification"}
+    assert sorted(r["unit"] for r in room) == [
+        "D1.HHK.CL3.01",
+        "D1.HHK.CL3.03",
+        "D1.HOT.CL1.01",
+        "D1.HOT.CL1.03",
+        "D1.HOT.CL1.04",
+    ]
 
 
 # -- Arrangements and corridors ------------------------------------------------------------------
@@ -423,9 +472,8 @@ def test_search_matches_words_and_isco_prefixes(store: EmbeddedStore) -> None:
     assert {q.reference for q in explore.search_qualifications(items, "753")} == {
         "PH/DRESSMAKING-NC-II"
     }
-    assert explore.search_qualifications(items, sectors=["Tourism"])[0].reference == (
-        "PH/LGS-NC-II"
-    )
+    tourism = {q.reference for q in explore.search_qualifications(items, sectors=["Tourism"])}
+    assert {"PH/LGS-NC-II", "PH/HOUSEKEEPING-NC-II", "PH/TRAVEL-SERVICES-NC-II"} <= tourism
 
 
 def test_sparql_refusal_reads_past_strings_and_comments() -> None:
@@ -515,7 +563,7 @@ def test_every_page_reads_from_the_endpoint_when_one_is_given(
     monkeypatch.setenv(explore.STORE_ENV, str(tmp_path / "no-store"))
     monkeypatch.setenv(explore.ENDPOINT_ENV, endpoint.query_url)
     at = open_page("overview")
-    assert len(table(at)) == 10
+    assert len(table(at)) == 11
     assert not at.error
 
     at = open_page("sparql", query="referencing-status")

@@ -17,7 +17,7 @@ import pytest
 
 from aqkg.build import build
 from aqkg.cli import main
-from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH, project_root
+from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
 from aqkg.queries import NamedQuery, bind_params, catalogue
 from aqkg.readme_sync import render
 from aqkg.sources import project_files
@@ -53,7 +53,7 @@ def test_one_named_graph_per_source_file_plus_inferences(store: EmbeddedStore) -
         GRAPH_BASE + p.relative_to(project_root()).with_suffix("").as_posix()
         for p in project_files()
     }
-    assert expected | {INFERRED_GRAPH} == graphs
+    assert expected | {INFERRED_GRAPH, ILLUSTRATIVE_GRAPH} == graphs
     counts = store.triple_counts()
     assert all(counts[g] > 0 for g in graphs)
 
@@ -111,7 +111,7 @@ def test_ad_hoc_sparql_runs_against_the_same_store(
         ]
     )
     assert code == 0
-    assert capsys.readouterr().out.splitlines() == ["n", "10"]
+    assert capsys.readouterr().out.splitlines() == ["n", "11"]
 
 
 def test_rebuild_is_idempotent_and_keeps_imported_graphs(built: Path) -> None:

@@ -1,4 +1,4 @@
-"""Checks on the framework data: vocabularies, the AQRF, the ten NQF files and their sources."""
+"""Checks on the framework data: vocabularies, the AQRF, the eleven NQF files and their sources."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ FRAMEWORK_CODES = {
     "PH": "PQF",
     "SG": "WSQ",
     "TH": "TNQF",
+    "TL": "SNQ",  # Timor-Leste, a member state since 26 October 2025
     "VN": "VQF",
 }
 NATIONAL_LANGUAGES = {
@@ -48,6 +49,7 @@ NATIONAL_LANGUAGES = {
     "PH": "fil",
     "SG": "ms",
     "TH": "th",
+    "TL": "pt",
     "VN": "vi",
 }
 REFERENCING_STATUSES = {
@@ -122,7 +124,7 @@ def real_world_records(graph: Graph) -> Iterator[URIRef]:
 # ---------------------------------------------------------------- parsing and coverage
 
 
-def test_all_ten_country_files_exist() -> None:
+def test_all_eleven_country_files_exist() -> None:
     present = {path.parent.name for path in (DATA / "countries").glob("*/nqf.ttl")}
     assert present == {code.lower() for code in FRAMEWORK_CODES}
 
@@ -135,7 +137,7 @@ def test_file_parses_and_is_not_empty(path: Path) -> None:
 # ---------------------------------------------------------------- member states
 
 
-def test_ten_member_states_with_codes_and_names() -> None:
+def test_eleven_member_states_with_codes_and_names() -> None:
     graph = vocab("member-states")
     states = set(graph.subjects(RDF.type, AQKG.MemberState))
     assert {str(s) for s in states} == {ID + f"country/{code}" for code in FRAMEWORK_CODES}

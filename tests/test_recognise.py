@@ -93,7 +93,9 @@ def test_building_electrical_wiring_thailand_to_cambodia(store: EmbeddedStore) -
         ID + "mapping/KH/illus-kh-bew-04-to-illus-bew-05",
     ]
     assert all(e.curation == "illustrative" for e in records)
-    assert all(ID + "source/mrs-ilo-bew-th-kh-2020" in e.sources for e in records)
+    # illustrative records cite no source: the document they imitate is "modelled on"
+    assert all(e.sources == () for e in records)
+    assert all(ID + "source/mrs-ilo-bew-th-kh-2020" in e.modelled_on for e in records)
     # in both directions: TH-02 (drawings, RMCS BEW-02) has no Cambodian counterpart
     assert figures(candidate.reverse_coverage) == (5, 4, 0, 1, "close")
     assert [m.unit.code for m in candidate.reverse_coverage.missing] == ["ILLUS-TH-BEW-02"]
@@ -108,10 +110,34 @@ def test_illustrative_data_is_flagged_and_every_step_sourced(store: EmbeddedStor
     assert "KH/ILLUS-BEW: depends on illustrative data: 10 of 11 steps" in rec.warnings
     corridor = next(s for s in candidate.steps if s.kind == "corridor")
     assert (corridor.iri, corridor.curation) == (BEW_CORRIDOR, "verified")
-    assert all(step.sources for step in candidate.steps)
+    # every real step cites sources; every illustrative one names what it was modelled on
+    for step in candidate.steps:
+        assert (step.sources, step.modelled_on)[step.curation == "illustrative"], step
+        assert not (step.curation == "illustrative" and step.sources), step
     cited = {s for step in candidate.steps for s in step.sources}
     assert cited <= {source.iri for source in rec.sources}
-    assert all(source.url for source in rec.sources)
+    models = {s for step in candidate.steps for s in step.modelled_on}
+    assert models == {source.iri for source in rec.modelled_on}
+    assert all(source.url for source in (*rec.sources, *rec.modelled_on))
+
+
+def test_a_modelled_on_document_is_never_called_a_source(store: EmbeddedStore) -> None:
+    rec = recognise(store, "TH/DSD-BEW-L1", "KH")
+    table = format_recognition(rec, "table")
+    step_lines = [line for line in table.splitlines() if "[illustrative]  " in line]
+    assert step_lines and all("modelled on: " in line for line in step_lines)
+    assert not any("sources:" in line for line in step_lines)
+    sources_part = table.split("\nsources:\n", 1)[1].split("\n\nmodelled on", 1)[0]
+    assert "std-th-skill-tests-2015" not in sources_part  # cited by illustrative records only
+    assert "modelled on (documents illustrative steps imitate; not evidence):" in table
+    markdown = format_recognition(rec, "markdown")
+    assert "## Modelled on (documents illustrative steps imitate; not evidence)" in markdown
+    assert (
+        "| mapping | `id:mapping/TH/illus-th-bew-01-to-illus-bew-01` | illustrative | modelled on "
+        in markdown
+    )
+    payload = json.loads(format_recognition(rec, "json"))
+    assert payload["modelled_on"] and all(m["url"] for m in payload["modelled_on"])
 
 
 def test_reverse_direction_cambodia_to_thailand(store: EmbeddedStore) -> None:
@@ -216,7 +242,12 @@ def test_no_corridor_for_the_occupation_says_only_level_comparability(
     assert candidate.basis.statement.startswith(
         "AQRF level comparability only, and it cannot be shown"
     )
-    assert "Thai NQF level 1: not referenced to the AQRF (status: referencing draft submitted)" in (
+    # endorsed, yet no pairing recorded: said as such, not as "not referenced ... (endorsed)"
+    assert (
+        "Thai NQF level 1: the framework's AQRF referencing is endorsed, but no level pairing "
+        "from it is recorded, so the AQRF level is not shown" in candidate.basis.statement
+    )
+    assert "not referenced to the AQRF (status: referencing endorsed" not in (
         candidate.basis.statement
     )
     assert rec.held.level.aqrf == ()  # no published level pairing: nothing guessed

@@ -35,10 +35,10 @@ Q = "https://w3id.org/aqkg/id/qualification/"
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
-    """The shipped data grown to ~12k triples by renamed copies (seed 1), all in one family
+    """The shipped data grown to ~30k triples by renamed copies (seed 1), all in one family
     (sharing the real occupations and RMCS units): the densest sharing, most candidates."""
     path = tmp_path_factory.mktemp("synth") / "synth.nt"
-    write(path, 12_000, seed=1, family_size=0)
+    write(path, 30_000, seed=1, family_size=0)
     _, store = build(None)
     for graph in store.graph_names():
         if graph.startswith(GRAPH_BASE + "data/"):

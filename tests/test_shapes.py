@@ -219,6 +219,6 @@ def test_warnings_do_not_fail_conformance() -> None:
     conforms, report = shacl.run_shacl(Graph().parse(warning_only, format="turtle"))
     assert (None, SH.resultSeverity, SH.Warning) in report
     assert conforms
-    violation = EXAMPLES / "provenance" / "invalid" / "no-source.ttl"
+    violation = EXAMPLES / "curation" / "invalid" / "real-record-without-source.ttl"
     conforms, _ = shacl.run_shacl(Graph().parse(violation, format="turtle"))
     assert not conforms

@@ -1,4 +1,4 @@
-"""Overview: the ten member states at a glance, counts, last update, the corridor network."""
+"""Overview: the eleven member states at a glance, counts, last update, the corridor network."""
 
 from __future__ import annotations
 
@@ -63,6 +63,32 @@ def body(store: EmbeddedStore) -> None:
         "pairings are not published or not yet encoded."
     )
 
+    st.subheader("Curation report")
+    report = data(explore.curation_report)
+    st.dataframe(
+        [
+            {
+                "state": r.state,
+                "kind of record": r.kind,
+                "records": r.records,
+                "verified": r.verified,
+                "unverified": r.unverified,
+                "illustrative": r.illustrative,
+                "failing no rule": r.failing_no_rule,
+            }
+            for r in report
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Verified: every fact stated by a source; unverified: real, but resting on one secondary "
+        "source, a judgement or sources that disagree; illustrative: made up to show the "
+        "structure, never evidence. 'Failing no rule' counts the records that break no shape "
+        "and no curation rule (docs/curation.md). ASEAN rows are the regional records: the "
+        "AQRF, the RMCS and the ACCSTP of the MRA on Tourism Professionals."
+    )
+
     st.subheader("MRS corridors between member states")
     links = data(explore.corridor_links)
     if not links:
@@ -82,6 +108,6 @@ def body(store: EmbeddedStore) -> None:
 run_page(
     "ASEAN qualifications and their recognition",
     body,
-    "The ten member states, their national qualifications frameworks, AQRF referencing, "
+    "The eleven member states, their national qualifications frameworks, AQRF referencing, "
     "MRAs and MRS corridors, fact by sourced fact.",
 )

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 from ui_common import curation, data, linked_select, one_line, run_page
 
 from aqkg import explore
 from aqkg.recognise import (
     Candidate,
+    Certification,
     Coverage,
     Recognition,
     RecognitionError,
+    Source,
+    Step,
     format_recognition,
 )
 from aqkg.recognition_format import coverage_line, hops_text
+from aqkg.recognition_model import CERTIFICATION_RULE
 from aqkg.store import EmbeddedStore
 
 
@@ -99,18 +105,34 @@ def _recognition(rec: Recognition) -> None:
         mime="text/markdown",
         on_click="ignore",
     )
-    if not rec.candidates:
-        return
-    st.caption(f"{len(rec.candidates)} path(s), ranked: {rec.ranking_rule}.")
+    if rec.candidates:
+        st.caption(f"{len(rec.candidates)} path(s), ranked: {rec.ranking_rule}.")
     for candidate in rec.candidates:
         _candidate(rec, candidate)
-    st.subheader("Sources")
-    st.markdown(
-        "\n".join(
-            f"- [{s.title}]({s.url}) — {', '.join(p for p in (s.publisher, s.year) if p)}"
-            for s in rec.sources
+    if rec.certifications:
+        st.subheader("Certification paths")
+        st.caption(
+            f"{len(rec.certifications)} job title(s) of a regional standard the qualification "
+            f"leads to, ranked: {CERTIFICATION_RULE}."
         )
-        or "_No source recorded._"
+    for certification in rec.certifications:
+        _certification(certification)
+    if not rec.candidates and not rec.certifications:
+        return
+    st.subheader("Sources")
+    st.markdown(_documents(rec.sources) or "_No source recorded._")
+    if rec.modelled_on:
+        st.subheader("Modelled on (not evidence)")
+        st.caption(
+            "Illustrative steps cite no source: these are the documents they were modelled on."
+        )
+        st.markdown(_documents(rec.modelled_on))
+
+
+def _documents(documents: Sequence[Source]) -> str:
+    return "\n".join(
+        f"- [{s.title}]({s.url}) — {', '.join(p for p in (s.publisher, s.year) if p)}"
+        for s in documents
     )
 
 
@@ -136,20 +158,40 @@ def _candidate(rec: Recognition, c: Candidate) -> None:
             f"Reverse (units of the held qualification covered): "
             f"{coverage_line(c.reverse_coverage)}"
         )
-        st.markdown("**Steps the path rests on**")
-        st.dataframe(
-            [
-                {
-                    "step": s.kind,
-                    "record": s.label or s.iri,
-                    "curation": s.curation,
-                    "sources": len(s.sources),
-                }
-                for s in c.steps
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        _steps_table(c.steps)
+
+
+def _steps_table(steps: Sequence[Step]) -> None:
+    st.markdown("**Steps the path rests on**")
+    st.dataframe(
+        [
+            {
+                "step": s.kind,
+                "record": s.label or s.iri,
+                "curation": s.curation,
+                "sources": len(s.sources),
+                "modelled on": len(s.modelled_on),
+            }
+            for s in steps
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _certification(c: Certification) -> None:
+    division = f" ({c.division})" if c.division else ""
+    title = f"C{c.rank}. {c.standard_title} job title: {c.job_title_name}{division}"
+    with st.expander(title, expanded=c.rank == 1):
+        st.markdown(f"**Path:** {c.statement}.  \n**Why:** {c.why}")
+        covered, weakest = st.columns(2)
+        covered.metric("Units covered", f"{c.coverage.covered} of {c.coverage.total}")
+        weakest.metric("Weakest link", c.coverage.weakest or "none")
+        st.progress(c.coverage.share_covered, text=coverage_line(c.coverage))
+        for warning in c.warnings:
+            st.warning(warning, icon=":material/warning:")
+        _coverage_tables("Units the job title requires", c.coverage)
+        _steps_table(c.steps)
 
 
 def _coverage_tables(title: str, cov: Coverage) -> None:

@@ -5,22 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from aqkg.paths import GRAPH_BASE, INFERRED_GRAPH
+from aqkg.build_checks import build_check_findings
+from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
 from aqkg.progress import bar
-from aqkg.reason import inferred_triples
-from aqkg.report import Report
-from aqkg.sources import load_project_files, project_files
+from aqkg.reason import illustrative_matches, inferred_triples
+from aqkg.report import Finding, Report
+from aqkg.sources import ingested_folder, is_submission_folder, load_project_files, project_files
 from aqkg.store import EmbeddedStore, StoreError, replace_store_directory
-from aqkg.validate import validate_triples
+from aqkg.validate import validate_data_graphs
 
 # Graphs the build owns and rewrites; any other graph in the store (an ESCO import, say) is
 # carried over untouched.
-BUILT_GRAPH_PREFIXES = (GRAPH_BASE + "ontology/", GRAPH_BASE + "data/", INFERRED_GRAPH)
+BUILT_GRAPH_PREFIXES = (
+    GRAPH_BASE + "ontology/",
+    GRAPH_BASE + "data/",
+    INFERRED_GRAPH,
+    ILLUSTRATIVE_GRAPH,
+)
 
 
 @dataclass
@@ -47,10 +51,15 @@ def build(
     with phases.step("load"):
         staging = load_project_files(sources)
     with phases.step("validate"):
-        report = _validate_all(staging)
+        report = validate_data_graphs(staging)
     with phases.step("reason"):
         project_graphs = staging.graph_names()
         staging.add_triples(INFERRED_GRAPH, inferred_triples(staging, project_graphs))
+        staging.add_triples(ILLUSTRATIVE_GRAPH, illustrative_matches(staging))
+    with phases.step("check"):
+        report.findings.extend(build_check_findings(staging))
+        report.checked.append("curation checks over the built graph")
+        report.findings = at_cells(report.findings, sources)
 
     written = False
     if report.conforms or allow_invalid:
@@ -76,7 +85,7 @@ class _Phases:
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
-        self._bar = bar(4, "aqkg build")
+        self._bar = bar(5, "aqkg build")
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -90,13 +99,24 @@ class _Phases:
         self._bar.close()
 
 
-def _validate_all(staging: EmbeddedStore) -> Report:
-    """Every record of every data file, against the shapes, in one pySHACL run."""
-    data_graphs = [g for g in staging.graph_names() if g.startswith(GRAPH_BASE + "data/")]
-    triples = [
-        ox.Triple(q.subject, q.predicate, q.object) for g in data_graphs for q in staging.quads(g)
-    ]
-    return validate_triples(triples, staging, checked=[f"{len(data_graphs)} data files"])
+def at_cells(findings: list[Finding], sources: list[Path]) -> list[Finding]:
+    """Findings on records of a curated submission folder, prefixed with the file, row and
+    column the record came from, so a curator fixes the cell, not the triple."""
+    folders = [path for path in sources if is_submission_folder(path)]
+    if not folders or not findings:
+        return findings
+    ingested = {folder: ingested_folder(folder) for folder in folders}
+    located = []
+    for finding in findings:
+        for folder, result in ingested.items():
+            cell = result.provenance.locate(finding.focus, finding.path, finding.value)
+            if cell is not None:
+                column = f", column {cell.column}" if cell.column else ""
+                where = f"{folder.relative_to(project_root())}/{cell.sheet}.csv, row {cell.row}"
+                finding = replace(finding, message=f"{where}{column}: {finding.message}")
+                break
+        located.append(finding)
+    return located
 
 
 def _carry_over_foreign_graphs(store_path: Path, staging: EmbeddedStore) -> None:

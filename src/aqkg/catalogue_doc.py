@@ -49,6 +49,11 @@ EXAMPLE_PARAMS: dict[str, dict[str, str]] = {
     "sources": {},
     "recognition-arrangements": {"fromCountry": "KH", "toCountry": "TH"},
     "recognition-candidates": {"qualification": QUALIFICATION + "KH/ILLUS-BRK", "country": "TH"},
+    "recognition-certifications": {
+        "qualification": QUALIFICATION + "PH/HOUSEKEEPING-NC-II",
+        "fromCountry": "PH",
+        "toCountry": "TH",
+    },
     "recognition-occupations": {"qualification": QUALIFICATION + "PH/MASONRY-NC-II"},
     "recognition-provenance": {"record": QUALIFICATION + "PH/MASONRY-NC-II"},
     "recognition-qualification": {"qualification": QUALIFICATION + "PH/MASONRY-NC-II"},

@@ -326,9 +326,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from aqkg.coverage import FORMATTERS, coverage_matrix
+    from aqkg.coverage import FORMATTERS, coverage_matrix, failing_records
 
-    print(FORMATTERS[args.format](coverage_matrix(_open_for_query(args))))
+    store = _open_for_query(args)
+    print(FORMATTERS[args.format](coverage_matrix(store, failing_records(store))))
     return EXIT_OK
 
 

@@ -363,10 +363,21 @@ class _SheetReader:
         self.seen[subject] = number
         self.result.provenance.rows[subject] = (self.spec.name, number)
         self._emit_fixed(number, subject, placeholders)
+        illustrative = self._illustrative(row)
         for column in self.spec.columns:
             if column.property and row.get(column.name) is not None:
-                self._emit_column(number, subject, column, row[column.name] or "", placeholders)
+                prop = (illustrative and column.illustrative_property) or column.property
+                text = row[column.name] or ""
+                self._emit_column(number, subject, column, text, placeholders, prop)
         return None
+
+    def _illustrative(self, row: Row) -> bool:
+        """Whether the row is curated as illustrative (its curation-status cell says so)."""
+        return any(
+            column.vocabulary == "curation-status"
+            and self._lookup(column, row.get(column.name) or "") == "aqkg:Illustrative"
+            for column in self.spec.columns
+        )
 
     def _duplicate(self, number: int, row: Row, key: ColumnSpec, subject: str) -> None:
         first = self.seen[subject]
@@ -433,14 +444,20 @@ class _SheetReader:
             self._add(number, None, None, subject, SKOS_PREFLABEL, label)
 
     def _emit_column(
-        self, number: int, subject: str, column: ColumnSpec, text: str, values: dict[str, str]
+        self,
+        number: int,
+        subject: str,
+        column: ColumnSpec,
+        text: str,
+        values: dict[str, str],
+        main_property: str | None,
     ) -> None:
         items = [i.strip() for i in re.split(r"[;\n]", text)] if column.multiple else [text]
         for item in filter(None, items):
             obj = self._object(number, column, item, values)
             if obj is None:
                 continue
-            for prop in (column.property, *column.also):
+            for prop in (main_property, *column.also):
                 if prop:
                     self._add(number, column, item, subject, self.mapping.expand(prop), obj)
 

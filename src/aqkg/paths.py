@@ -7,6 +7,9 @@ from pathlib import Path
 
 GRAPH_BASE = "https://w3id.org/aqkg/graph/"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"
+# SKOS match triples derived from illustrative mapping records: a graph of their own, kept out of
+# the default union so that no derived triple joins a real record to a made-up one.
+ILLUSTRATIVE_GRAPH = GRAPH_BASE + "illustrative"
 
 _MARKER = Path("ontology") / "aqkg.ttl"
 

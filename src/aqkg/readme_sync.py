@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from aqkg.coverage import as_markdown, coverage_matrix
+from aqkg.coverage import coverage_matrix, matrix_markdown
 from aqkg.paths import project_root
 from aqkg.queries import catalogue
 from aqkg.results import plain
@@ -23,7 +23,7 @@ BlockRenderer = Callable[[EmbeddedStore], str]
 
 
 def coverage_block(store: EmbeddedStore) -> str:
-    return as_markdown(coverage_matrix(store))
+    return matrix_markdown(coverage_matrix(store))
 
 
 def sources_block(store: EmbeddedStore) -> str:

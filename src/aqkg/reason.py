@@ -2,7 +2,8 @@
 
 OWL 2 RL closure with `reasonable` (a Rust implementation of the W3C OWL 2 RL rules, about 40x
 faster than owlrl here; tests check that its entailments about our records equal owlrl's), plus
-the plain SKOS match triples that level alignments and mapping records stand for.
+the plain SKOS match triples that level alignments and mapping records stand for (those of
+illustrative mapping records apart, for a graph of their own).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aqkg.store import EmbeddedStore
 RdflibTriple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
 
 BUILD_QUERIES = ("skos-matches-from-alignments.rq", "skos-matches-from-mappings.rq")
+ILLUSTRATIVE_QUERY = "skos-matches-from-illustrative-mappings.rq"
 
 
 def inferred_triples(store: EmbeddedStore, graphs: Iterable[str]) -> list[ox.Triple]:
@@ -29,7 +31,12 @@ def inferred_triples(store: EmbeddedStore, graphs: Iterable[str]) -> list[ox.Tri
     asserted = to_rdflib(store.dump_ntriples(list(graphs)))
     entailed = _to_oxigraph(owl_rl_entailments(asserted))
     seen = set(entailed)
-    return entailed + [t for t in _skos_matches(store) if t not in seen]
+    return entailed + [t for t in _constructed(store, BUILD_QUERIES) if t not in seen]
+
+
+def illustrative_matches(store: EmbeddedStore) -> list[ox.Triple]:
+    """The SKOS match triples illustrative mapping records stand for (their own graph)."""
+    return _constructed(store, (ILLUSTRATIVE_QUERY,))
 
 
 def owl_rl_entailments(asserted: rdflib.Graph) -> list[RdflibTriple]:
@@ -66,9 +73,9 @@ def _to_oxigraph(triples: list[RdflibTriple]) -> list[ox.Triple]:
     return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
-def _skos_matches(store: EmbeddedStore) -> list[ox.Triple]:
+def _constructed(store: EmbeddedStore, names: Iterable[str]) -> list[ox.Triple]:
     triples: list[ox.Triple] = []
-    for name in BUILD_QUERIES:
+    for name in names:
         result = store.raw_query((queries_dir() / "build" / name).read_text(encoding="utf-8"))
         assert isinstance(result, ox.QueryTriples)
         triples.extend(result)

@@ -13,8 +13,8 @@ dataclasses live in aqkg.recognition_model and rendering in aqkg.recognition_for
 Chaining rule (unit coverage)
 -----------------------------
 A target unit is matched by a holder unit through a *direct* mapping record between the two, or
-through the RMCS hub: holder unit - RMCS unit - target unit (one record per hop). Records are
-SSSOM-style and read in either direction.
+through a regional hub unit: holder unit - RMCS or ACCSTP unit - target unit (one record per
+hop). Records are SSSOM-style and read in either direction.
 
 * Every hop is read from the holder's side towards the target's side and named by what the
   holder's side is: ``exact``, ``close``, ``broader`` (the holder's side is the wider concept) or
@@ -41,10 +41,23 @@ Basis, levels and ranking
   qualification or on the standard it is based on, compared by IRI: a shared ISCO-08 group makes a
   candidate but not a basis (an ISCO link is a broad match, not identity).
 * AQRF levels come only from published NQF->AQRF level alignments; where there is none the level
-  is reported as "not referenced to the AQRF (status: ...)", never guessed.
-* Ranking: basis (corridor or MRA, then a shared AQRF level, then AQRF comparability that cannot
-  be shown), then the share of the target's units covered, then the weakest link, then the share
-  matched at all (partial included), then the reference, so the order is stable.
+  is reported as "not referenced to the AQRF (status: ...)", or for an endorsed referencing
+  that publishes no pairing, as endorsed without a recorded pairing; never guessed.
+* Ranking: real before illustrative (a path resting on an illustrative record is ranked below
+  every path that rests on none, and its "why" says so), then basis (corridor or MRA, then a
+  shared AQRF level, then AQRF comparability that cannot be shown), then the share of the
+  target's units covered, then the weakest link, then the share matched at all (partial
+  included), then the reference, so the order is stable.
+
+Certification paths
+-------------------
+An arrangement that certifies workers against a regional standard (aqkg:certifiesAgainst: the MRA
+on Tourism Professionals and the ACCSTP) gives a second kind of answer, independent of the
+destination's qualifications: every job title of the standard (an occupation with
+aqkg:requiresUnit) whose units the held qualification's units reach, with the unit coverage of
+the job title's units under the same chaining rule, the certification body of the holder's
+country, and the statement that the certified worker is recognised in the destination under the
+arrangement, subject to its domestic law.
 """
 
 from __future__ import annotations
@@ -70,6 +83,7 @@ from aqkg.recognition_model import (
     Basis,
     BasisKind,
     Candidate,
+    Certification,
     Coverage,
     Dependence,
     Hop,
@@ -107,6 +121,7 @@ __all__ = [
     "Basis",
     "BasisKind",
     "Candidate",
+    "Certification",
     "Coverage",
     "Dependence",
     "Hop",
@@ -167,10 +182,11 @@ _UNITS = "recognition-units"
 _BATCH = 500  # IRIs per VALUES block
 
 RANKING_RULE = (
-    "basis first (a corridor or MRA covering the occupation of both > a shared AQRF level > "
-    "AQRF level comparability that cannot be shown), then the share of the target's units "
-    "covered, then the weakest link (exact > close > broader > narrower), then the share "
-    "matched at all (partial included)"
+    "real before illustrative (a path resting on no illustrative record first), then the basis "
+    "(a corridor or MRA covering the occupation of both > a shared AQRF level > AQRF level "
+    "comparability that cannot be shown), then the share of the target's units covered, then "
+    "the weakest link (exact > close > broader > narrower), then the share matched at all "
+    "(partial included)"
 )
 
 
@@ -245,7 +261,7 @@ class _Reader:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._provenance: dict[str, tuple[str, str, tuple[Source, ...]]] = {}
+        self._provenance: dict[str, _Provenance] = {}
         self._read: dict[tuple[str, str, str], list[Row]] = {}  # (query, param, IRI) -> rows
 
     def rows(self, name: str, **params: str) -> list[Row]:
@@ -272,40 +288,60 @@ class _Reader:
                 key = (name, param, _text(row[at]))
                 self._read[key].append(dict(zip(result.variables, row, strict=True)))
 
-    def provenance(self, iri: str) -> tuple[str, str, tuple[Source, ...]]:
-        """(label, curation status, sources) of any record."""
+    def provenance(self, iri: str) -> _Provenance:
+        """Label, curation status, sources and modelled-on documents of any record."""
         if iri not in self._provenance:
             rows = self.rows(_PROVENANCE, record=iri)
-            sources = {
-                _text(r["source"]): Source(
+            cited: dict[str, dict[str, Source]] = {"source": {}, "modelled on": {}}
+            for r in rows:
+                if r["source"] is None:
+                    continue
+                cited[_text(r["role"])][_text(r["source"])] = Source(
                     iri=_text(r["source"]),
                     title=_text(r["sourceTitle"]),
                     publisher=_text(r["publisher"]),
                     year=_text(r["issued"])[:4],
                     url=_text(r["url"]),
                 )
-                for r in rows
-                if r["source"] is not None
-            }
             label = next((_text(r["label"]) for r in rows if r["label"] is not None), "")
             curation = next((_curation(r["curation"]) for r in rows), "unknown")
-            ordered = tuple(sources[key] for key in sorted(sources))
-            self._provenance[iri] = (label, curation, ordered)
+            self._provenance[iri] = _Provenance(
+                label, curation, _by_iri(cited["source"]), _by_iri(cited["modelled on"])
+            )
         return self._provenance[iri]
 
     def step(self, kind: str, iri: str) -> Step:
-        label, curation, sources = self.provenance(iri)
-        return Step(kind, iri, label, curation, tuple(s.iri for s in sources))
+        found = self.provenance(iri)
+        return Step(
+            kind, iri, found.label, found.curation, _iris(found.sources), _iris(found.modelled_on)
+        )
 
     def evidence(self, record: str, predicate: str, forward: bool) -> MappingEvidence:
-        _, curation, sources = self.provenance(record)
+        found = self.provenance(record)
         return MappingEvidence(
             record=record,
             predicate=_lower_first(predicate),
             read="forward" if forward else "backward",
-            curation=curation,
-            sources=tuple(s.iri for s in sources),
+            curation=found.curation,
+            sources=_iris(found.sources),
+            modelled_on=_iris(found.modelled_on),
         )
+
+
+@dataclass(frozen=True)
+class _Provenance:
+    label: str
+    curation: str
+    sources: tuple[Source, ...]
+    modelled_on: tuple[Source, ...]  # an illustrative record's models: never evidence
+
+
+def _by_iri(found: dict[str, Source]) -> tuple[Source, ...]:
+    return tuple(found[key] for key in sorted(found))
+
+
+def _iris(sources: Iterable[Source]) -> tuple[str, ...]:
+    return tuple(s.iri for s in sources)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,11 +462,13 @@ def level_statement(level: LevelPlacement) -> str:
             f"AQRF level {p.aqrf_rank} ({_words(p.match)})" for p in level.aqrf if p.aqrf_rank
         )
         return f"{level.title}: {pairs}"
-    status = level.referencing_status
     if level.referencing_status.endswith("endorsed"):
-        # Endorsed reports have pairings, but none is in the graph yet: say so, do not guess.
-        status += "; no level pairing recorded"
-    return f"{level.title}: not referenced to the AQRF (status: {status})"
+        # Endorsed reports pair levels, but no pairing is in the graph: say so, never guess.
+        return (
+            f"{level.title}: the framework's AQRF referencing is endorsed, but no level pairing "
+            "from it is recorded, so the AQRF level is not shown"
+        )
+    return f"{level.title}: not referenced to the AQRF (status: {level.referencing_status})"
 
 
 def _words(match: str) -> str:
@@ -882,23 +920,57 @@ def _candidate(
 def rank_candidates(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
     """Order by the ranking rule (RANKING_RULE) and number from 1."""
 
-    def key(c: Candidate) -> tuple[int, float, int, float, str]:
-        link = STRENGTH[c.coverage.weakest] if c.coverage.weakest else 0
+    def key(c: Candidate) -> tuple[int, int, float, int, float, str]:
         return (
+            _illustrative_first(c.dependence),
             -c.basis.strength,
-            -c.coverage.share_covered,
-            -link,
-            -c.coverage.share_matched,
+            *_coverage_key(c.coverage),
             c.qualification.reference,
         )
 
     ordered = sorted(candidates, key=key)
+    real = any(not c.dependence.illustrative for c in ordered)
     return tuple(
-        dataclasses.replace(c, rank=n, why=f"ranked {n}: {c.why}") for n, c in enumerate(ordered, 1)
+        dataclasses.replace(c, rank=n, why=f"ranked {n}: {_real_or_not(c.dependence, real)}{c.why}")
+        for n, c in enumerate(ordered, 1)
     )
 
 
+def _illustrative_first(dep: Dependence) -> int:
+    return 1 if dep.illustrative else 0
+
+
+def _coverage_key(coverage: Coverage) -> tuple[float, int, float]:
+    link = STRENGTH[coverage.weakest] if coverage.weakest else 0
+    return (-coverage.share_covered, -link, -coverage.share_matched)
+
+
+def _real_or_not(dep: Dependence, real_paths_exist: bool) -> str:
+    """Why a path stands where it does when real and illustrative paths compete."""
+    if not real_paths_exist:
+        return ""
+    if dep.illustrative:
+        return "rests on illustrative data, so below every path that does not; "
+    return "rests on no illustrative record; "
+
+
 def _arrangement_statement(
+    held: Qualification,
+    country: str,
+    arrangements: Sequence[Arrangement],
+    certified: Sequence[Certification] = (),
+) -> str:
+    statement = _occupation_statement(held, country, arrangements)
+    titles = sorted({c.arrangement.title for c in certified})
+    if titles:
+        statement += (
+            f" The {' and the '.join(titles)} applies by certification against its regional "
+            "standard (certification paths below)."
+        )
+    return statement
+
+
+def _occupation_statement(
     held: Qualification, country: str, arrangements: Sequence[Arrangement]
 ) -> str:
     pair = f"{held.country} and {country}"
@@ -919,32 +991,157 @@ def _arrangement_statement(
     return f"{pair} share no recognition arrangement at all: only AQRF level comparability applies."
 
 
-def _recognition_warnings(held: Qualification, candidates: Sequence[Candidate]) -> tuple[str, ...]:
+def _recognition_warnings(
+    held: Qualification, candidates: Sequence[Candidate], certified: Sequence[Certification] = ()
+) -> tuple[str, ...]:
     lines = []
     if held.curation in ("illustrative", "unverified", "unknown"):
         lines.append(f"the held qualification {held.reference} is {held.curation} data")
     for c in candidates:
         lines += [f"{c.qualification.reference}: {w}" for w in c.warnings]
+    for cert in certified:
+        lines += [f"{cert.standard_title} {cert.job_title_name}: {w}" for w in cert.warnings]
     return tuple(lines)
 
 
 def _notes(
-    held: Qualification, country: str, candidates: Sequence[Candidate], known: int
+    held: Qualification,
+    country: str,
+    candidates: Sequence[Candidate],
+    known: int,
+    certified: Sequence[Certification] = (),
 ) -> tuple[str, ...]:
     if candidates:
         return ()
-    return (
+    note = (
         f"No qualification in {country} shares an occupation, ISCO-08 group, unit path or AQRF "
-        f"level with {held.reference} (the graph holds {known} qualification(s) for {country}).",
+        f"level with {held.reference} (the graph holds {known} qualification(s) for {country})."
+    )
+    if certified:
+        note += " Recognition goes by certification instead (below)."
+    return (note,)
+
+
+def _all_cited(
+    reader: _Reader, recognition_steps: Iterable[Step]
+) -> tuple[tuple[Source, ...], tuple[Source, ...]]:
+    """The sources of every step, and apart the documents illustrative steps were modelled on."""
+    sources: dict[str, Source] = {}
+    models: dict[str, Source] = {}
+    for step in recognition_steps:
+        found = reader.provenance(step.iri)
+        sources.update((s.iri, s) for s in found.sources)
+        models.update((s.iri, s) for s in found.modelled_on)
+    return _by_iri(sources), _by_iri(models)
+
+
+# ---------------------------------------------------------------------------------------------
+# Certification against a regional standard (the MRA on Tourism Professionals)
+# ---------------------------------------------------------------------------------------------
+
+_CERTIFICATIONS = "recognition-certifications"
+
+
+def certifications(
+    reader: _Reader, held: Qualification, country: str, country_name: str
+) -> tuple[Certification, ...]:
+    """Every job title of a regional standard the held qualification's units lead to, on an
+    arrangement both countries are party to, with unit coverage of the job title's units."""
+    rows = reader.rows(
+        _CERTIFICATIONS, qualification=held.iri, fromCountry=held.country, toCountry=country
+    )
+    grouped: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in rows:
+        grouped[(_text(r["arrangement"]), _text(r["jobTitle"]))].append(r)
+    arrangements = {a.iri: a for a in load_arrangements(reader, held.country, country)}
+    built = [
+        _certification(reader, held, country_name, arrangements[iri], group)
+        for (iri, _), group in sorted(grouped.items())
+        if iri in arrangements
+    ]
+    # a job title reached by a unit the chaining rule then refuses (two non-exact hops) is
+    # no path at all
+    built = [c for c in built if c.coverage.matches]
+
+    def key(c: Certification) -> tuple[int, float, int, int, float, str]:
+        share, link, matched = _coverage_key(c.coverage)
+        exact = sum(1 for m in c.coverage.matches if m.relation == "exact")
+        return (_illustrative_first(c.dependence), share, link, -exact, matched, c.job_title_name)
+
+    ordered = sorted(built, key=key)
+    return tuple(
+        dataclasses.replace(c, rank=n, why=f"ranked {n}: {c.why}") for n, c in enumerate(ordered, 1)
     )
 
 
-def _all_sources(reader: _Reader, recognition_steps: Iterable[Step]) -> tuple[Source, ...]:
-    found: dict[str, Source] = {}
-    for step in recognition_steps:
-        for source in reader.provenance(step.iri)[2]:
-            found[source.iri] = source
-    return tuple(found[key] for key in sorted(found))
+def _certification(
+    reader: _Reader,
+    held: Qualification,
+    country_name: str,
+    arrangement: Arrangement,
+    rows: list[Row],
+) -> Certification:
+    first = rows[0]
+    job = _text(first["jobTitle"])
+    bodies = tuple(sorted({_text(r["bodyName"]) for r in rows if r["body"] is not None}))
+    coverage = _coverage(reader, held.iri, job)
+    steps = [reader.step("qualification", held.iri), reader.step("mra", arrangement.iri)]
+    steps.append(reader.step("job-title", job))
+    steps += [reader.step("certification-body", _text(r["body"])) for r in rows if r["body"]]
+    records = {e.record for m in coverage.matches for h in m.hops for e in h.records}
+    steps += [reader.step("mapping", iri) for iri in sorted(records)]
+    dep = dependence(steps)
+    register = _text(first["registerTitle"]) or "a recognised professional"
+    name = _text(first["jobTitleName"]) or _local(job)
+    standard = _text(first["standardTitle"]) or _local(_text(first["standard"]))
+    return Certification(
+        rank=0,
+        arrangement=arrangement,
+        register_title=register,
+        standard=_text(first["standard"]),
+        standard_title=standard,
+        job_title=job,
+        job_title_name=name,
+        division=_text(first["divisionName"]),
+        certification_bodies=bodies,
+        coverage=coverage,
+        steps=tuple(dict.fromkeys(steps)),
+        dependence=dep,
+        warnings=dependence_warnings(dep),
+        statement=_certification_statement(
+            held, country_name, arrangement, register, standard, name, bodies
+        ),
+        why=_certification_why(coverage),
+    )
+
+
+def _certification_statement(
+    held: Qualification,
+    country_name: str,
+    arrangement: Arrangement,
+    register: str,
+    standard: str,
+    job_title: str,
+    bodies: tuple[str, ...],
+) -> str:
+    body = (
+        " or ".join(bodies)
+        if bodies
+        else f"the certification board of {held.country_name} (none recorded in the graph)"
+    )
+    return (
+        f"eligible for certification in the {standard} job title {job_title!r} by {body}; "
+        f"once certified, recognised in {country_name} as an {register} under the "
+        f"{arrangement.title}, subject to {country_name}'s domestic law"
+    )
+
+
+def _certification_why(coverage: Coverage) -> str:
+    units = f"{coverage.covered} of {coverage.total} units the job title requires covered"
+    if coverage.partly_covered:
+        units += f", {coverage.partly_covered} partly"
+    link = f"weakest link {coverage.weakest}" if coverage.weakest else "no unit matched"
+    return f"{units}; {link}"
 
 
 def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
@@ -966,19 +1163,24 @@ def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
             for iri, s in sorted(shares.items())
         ]
     candidates = rank_candidates(built)
+    certified = certifications(reader, held, country, country_name)
     known = 0 if candidates else len(reader.rows(_QUALS, country=country))
     steps = [reader.step("qualification", held.iri)] + [s for c in candidates for s in c.steps]
+    steps += [s for c in certified for s in c.steps]
+    sources, modelled_on = _all_cited(reader, steps)
     return Recognition(
         held=held,
         to_country=country,
         to_country_name=country_name,
         arrangements=tuple(arrangements),
-        arrangement_statement=_arrangement_statement(held, country, arrangements),
+        arrangement_statement=_arrangement_statement(held, country, arrangements, certified),
         candidates=candidates,
         ranking_rule=RANKING_RULE,
-        warnings=_recognition_warnings(held, candidates),
-        notes=_notes(held, country, candidates, known),
-        sources=_all_sources(reader, steps),
+        warnings=_recognition_warnings(held, candidates, certified),
+        notes=_notes(held, country, candidates, known, certified),
+        sources=sources,
+        modelled_on=modelled_on,
+        certifications=certified,
     )
 
 

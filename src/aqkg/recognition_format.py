@@ -15,7 +15,9 @@ from typing import Literal
 import pyoxigraph as ox
 
 from aqkg.recognition_model import (
+    CERTIFICATION_RULE,
     Candidate,
+    Certification,
     Coverage,
     Hop,
     Recognition,
@@ -27,6 +29,8 @@ from aqkg.recognition_model import (
 from aqkg.results import short
 
 JSON_FORMAT_TAG = "aqkg-recognition/1"
+# certification paths a terminal table details; the rest get one line each
+SHOWN_IN_FULL = 3
 
 
 def render(rec: Recognition, fmt: Literal["table", "json", "markdown"]) -> str:
@@ -88,7 +92,7 @@ def shares_text(shares: Sequence[Shared]) -> str:
 
 
 def _via(match: UnitMatch) -> str:
-    return f"RMCS {match.via.code}" if match.via else "direct"
+    return f"regional unit {match.via.code}" if match.via else "direct"
 
 
 def _header(rec: Recognition) -> list[str]:
@@ -121,12 +125,37 @@ def as_table(rec: Recognition) -> str:
     lines += ["", f"ranking: {rec.ranking_rule}"]
     for candidate in rec.candidates:
         lines += ["", *_table_candidate(candidate)]
-    if rec.sources:
-        lines += ["", "sources:"]
+    if rec.certifications:
         lines += [
-            f"  {_iri(s.iri)}: {s.title} ({s.publisher}, {s.year}) {s.url}" for s in rec.sources
+            "",
+            f"certification paths ({len(rec.certifications)}), ranked: {CERTIFICATION_RULE}",
+        ]
+    for certification in rec.certifications[:SHOWN_IN_FULL]:
+        lines += ["", *_table_certification(certification)]
+    if len(rec.certifications) > SHOWN_IN_FULL:
+        lines += [
+            "",
+            "other certification paths (the JSON and Markdown formats give them in full):",
+        ]
+        lines += [
+            f"  C{c.rank}. {c.standard_title} {c.job_title_name}: {coverage_line(c.coverage)}"
+            for c in rec.certifications[SHOWN_IN_FULL:]
+        ]
+    for heading, documents in _cited(rec):
+        lines += ["", f"{heading}:"]
+        lines += [
+            f"  {_iri(s.iri)}: {s.title} ({s.publisher}, {s.year}) {s.url}" for s in documents
         ]
     return "\n".join(lines)
+
+
+def _cited(rec: Recognition) -> list[tuple[str, tuple[Source, ...]]]:
+    """The evidence, then apart what illustrative steps imitate (never called a source)."""
+    parts = [("sources", rec.sources)]
+    parts.append(
+        ("modelled on (documents illustrative steps imitate; not evidence)", rec.modelled_on)
+    )
+    return [(heading, documents) for heading, documents in parts if documents]
 
 
 def _table_candidate(c: Candidate) -> list[str]:
@@ -141,6 +170,22 @@ def _table_candidate(c: Candidate) -> list[str]:
     lines += [f"   ! {w}" for w in c.warnings]
     lines += _table_coverage("units of the target covered by the held qualification", c.coverage)
     lines += _table_coverage("reverse: units of the held qualification covered", c.reverse_coverage)
+    lines.append("   steps:")
+    lines += [f"     {_step_text(s)}" for s in c.steps]
+    return lines
+
+
+def _table_certification(c: Certification) -> list[str]:
+    lines = [
+        f"C{c.rank}. {c.standard_title} job title: {c.job_title_name}"
+        + (f" ({c.division})" if c.division else ""),
+        f"   {c.statement}",
+        f"   why: {c.why}",
+    ]
+    lines += [f"   ! {w}" for w in c.warnings]
+    lines += _table_coverage(
+        "units the job title requires, covered by the held qualification", c.coverage
+    )
     lines.append("   steps:")
     lines += [f"     {_step_text(s)}" for s in c.steps]
     return lines
@@ -170,8 +215,14 @@ def _aligned(head: tuple[str, ...], rows: Sequence[tuple[str, ...]], indent: str
 
 
 def _step_text(step: Step) -> str:
-    sources = ", ".join(_iri(s) for s in step.sources) or "no source"
-    return f"{step.kind:<15} {_iri(step.iri)}  [{step.curation}]  sources: {sources}"
+    return f"{step.kind:<18} {_iri(step.iri)}  [{step.curation}]  {_cites(step)}"
+
+
+def _cites(step: Step) -> str:
+    """`sources: ...`, or for an illustrative record `modelled on: ...` (not evidence)."""
+    if step.modelled_on and not step.sources:
+        return "modelled on: " + ", ".join(_iri(s) for s in step.modelled_on)
+    return "sources: " + (", ".join(_iri(s) for s in step.sources) or "no source")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,13 +253,17 @@ def as_markdown(rec: Recognition) -> str:
     lines += [f"- ranking: {rec.ranking_rule}", ""]
     for candidate in rec.candidates:
         lines += _md_candidate(candidate)
-    if rec.sources:
-        lines += ["## Sources", ""]
+    if rec.certifications:
+        lines += ["## Certification paths", "", f"Ranked: {CERTIFICATION_RULE}.", ""]
+    for certification in rec.certifications:
+        lines += _md_certification(certification)
+    for heading, documents in _cited(rec):
+        lines += [f"## {heading[:1].upper()}{heading[1:]}", ""]
         lines += [
-            f"- `{_iri(s.iri)}`: [{s.title}]({s.url}) ({s.publisher}, {s.year})"
-            for s in rec.sources
+            f"- `{_iri(s.iri)}`: [{s.title}]({s.url}) ({s.publisher}, {s.year})" for s in documents
         ]
-    return "\n".join(lines) + "\n"
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _md_candidate(c: Candidate) -> list[str]:
@@ -228,12 +283,30 @@ def _md_candidate(c: Candidate) -> list[str]:
     lines += _md_coverage("Units of the target covered by the held qualification", c.coverage)
     lines += _md_coverage("Reverse: units of the held qualification covered", c.reverse_coverage)
     lines += ["### Steps", ""]
-    rows = [
-        (s.kind, f"`{_iri(s.iri)}`", s.curation, ", ".join(f"`{_iri(x)}`" for x in s.sources))
-        for s in c.steps
-    ]
-    lines += [*_md_table(("step", "record", "curation", "sources"), rows), ""]
+    rows = [(s.kind, f"`{_iri(s.iri)}`", s.curation, _md_cites(s)) for s in c.steps]
+    lines += [*_md_table(("step", "record", "curation", "sources (or modelled on)"), rows), ""]
     return lines
+
+
+def _md_certification(c: Certification) -> list[str]:
+    division = f" ({c.division})" if c.division else ""
+    lines = [f"### C{c.rank}. {c.standard_title} job title: {c.job_title_name}{division}", ""]
+    lines += [f"> **{w}**" for w in c.warnings]
+    if c.warnings:
+        lines.append("")
+    lines += [f"- {c.statement}", f"- why: {c.why}", ""]
+    lines += _md_coverage(
+        "Units the job title requires, covered by the held qualification", c.coverage
+    )
+    rows = [(s.kind, f"`{_iri(s.iri)}`", s.curation, _md_cites(s)) for s in c.steps]
+    lines += [*_md_table(("step", "record", "curation", "sources (or modelled on)"), rows), ""]
+    return lines
+
+
+def _md_cites(step: Step) -> str:
+    if step.modelled_on and not step.sources:
+        return "modelled on " + ", ".join(f"`{_iri(x)}`" for x in step.modelled_on)
+    return ", ".join(f"`{_iri(x)}`" for x in step.sources)
 
 
 def _md_coverage(title: str, cov: Coverage) -> list[str]:

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Relation = Literal["exact", "close", "broader", "narrower"]
+CERTIFICATION_RULE = (
+    "real before illustrative, then the share of the job title's units covered, then the "
+    "weakest link, then the number of units matched exactly, then the share matched at all"
+)
 BasisKind = Literal["corridor", "mra", "aqrf-level-only"]
 
 
@@ -24,13 +28,17 @@ class Source:
 
 @dataclass(frozen=True)
 class Step:
-    """One record a result rests on, with its curation status and sources (IRIs)."""
+    """One record a result rests on, with its curation status and sources (IRIs).
+
+    An illustrative record cites no source: `modelled_on` names the documents it imitates,
+    which are never shown as its sources."""
 
     kind: str  # qualification, corridor, mra, mapping, level-alignment
     iri: str
     label: str
     curation: str  # verified, unverified, illustrative, unknown
     sources: tuple[str, ...]
+    modelled_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class MappingEvidence:
     read: Literal["forward", "backward"]
     curation: str
     sources: tuple[str, ...]
+    modelled_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,30 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Certification:
+    """A path on an arrangement that certifies workers against a regional standard (the MRA on
+    Tourism Professionals and the ACCSTP): the held qualification's units lead to a job title
+    of the standard; certified in it by a body of the holder's country, the worker is
+    recognised in the destination under the arrangement, subject to its domestic law."""
+
+    rank: int
+    arrangement: Arrangement
+    register_title: str  # e.g. "ASEAN Tourism Professional"
+    standard: str
+    standard_title: str
+    job_title: str  # the job title's IRI (an aqkg:Occupation)
+    job_title_name: str
+    division: str
+    certification_bodies: tuple[str, ...]  # names; empty when none is recorded for the country
+    coverage: Coverage  # of the units the job title requires, by the held qualification's units
+    steps: tuple[Step, ...]
+    dependence: Dependence
+    warnings: tuple[str, ...]
+    statement: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Recognition:
     held: Qualification
     to_country: str
@@ -204,3 +237,7 @@ class Recognition:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    # documents illustrative steps were modelled on: listed apart, never as evidence
+    modelled_on: tuple[Source, ...] = field(default_factory=tuple)
+    # certification paths on arrangements with a regional standard (the MRA-TP)
+    certifications: tuple[Certification, ...] = field(default_factory=tuple)

@@ -1,6 +1,6 @@
 """`aqkg synth`: a synthetic workload shaped like the real graph, for scale tests and benchmarks.
 
-The shipped data (ten member states, their NQFs and levels, the AQRF, RMCS, MRAs, corridors,
+The shipped data (eleven member states, their NQFs and levels, the AQRF, RMCS, MRAs, corridors,
 vocabularies) is the seed graph and is written first. It is then grown by bundles: a bundle is
 a copy of one real qualification with its standard, its units and the mapping records that
 touch those units (so mappings to RMCS units come along), every copied record renamed
@@ -54,6 +54,7 @@ from aqkg.progress import bar
 AQKG = "https://w3id.org/aqkg/ontology#"
 ID = "https://w3id.org/aqkg/id/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 ISCO = "http://data.europa.eu/esco/isco/C"
 COPIED_KINDS = ("qualification", "standard", "unit", "mapping")
 RENAMED_LITERALS = {SKOS + "prefLabel", SKOS + "notation", SKOS + "altLabel"}
@@ -147,10 +148,27 @@ def _family_records(seed: _Seed, bundle: list[ox.NamedNode]) -> list[ox.NamedNod
                 and target.value.startswith(FAMILY_RECORDS)
                 and target not in members
                 and target not in found
+                and not _regional_standard_record(seed, target)
             ):
                 found[target] = None
                 todo.append(target)
     return sorted(found, key=str)
+
+
+def _regional_standard_record(seed: _Seed, node: ox.NamedNode) -> bool:
+    """A regional competency standard (the ACCSTP) or one of its units: one standard for the
+    whole region, like the AQRF, so every family shares the real one instead of copying it."""
+    standards = [node] + [
+        t.object
+        for t in seed.by_subject.get(node, [])
+        if t.predicate.value == AQKG + "partOfStandard" and isinstance(t.object, ox.NamedNode)
+    ]
+    regional = ox.NamedNode(AQKG + "RegionalCompetencyStandard")
+    return any(
+        t.predicate.value == RDF_TYPE and t.object == regional
+        for standard in standards
+        for t in seed.by_subject.get(standard, [])
+    )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from aqkg.paths import data_dir
 from aqkg.store import EmbeddedStore
 
-ASEAN_MEMBER_STATES = ("BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "VN")
+# the eleven member states (Timor-Leste since 26 October 2025)
+ASEAN_MEMBER_STATES = ("BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "TL", "VN")
 FIRST_DATA_ROW = 4
 LAST_VALIDATED_ROW = 2000
 ABOUT_SHEET = "about"
@@ -59,6 +60,9 @@ class ColumnSpec:
     key: bool = False
     required: bool = False
     property: str | None = None
+    # what the column states instead on a row curated as illustrative: a made-up record cites
+    # no source, it names what it was modelled on (docs/curation.md)
+    illustrative_property: str | None = None
     also: tuple[str, ...] = ()
     datatype: str | None = None
     lang: str | None = None

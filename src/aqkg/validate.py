@@ -42,6 +42,15 @@ def validate_files(paths: Sequence[Path], context: EmbeddedStore | None = None) 
     return _validate(submission, context, [str(p) for p in paths])
 
 
+def validate_data_graphs(store: EmbeddedStore) -> Report:
+    """Every record of every data file (graphs under data/), against the shapes, in one run."""
+    data_graphs = [g for g in store.graph_names() if g.startswith(GRAPH_BASE + "data/")]
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object) for g in data_graphs for q in store.quads(g)
+    ]
+    return validate_triples(triples, store, checked=[f"{len(data_graphs)} data files"])
+
+
 def validate_triples(
     submitted: list[ox.Triple],
     context: EmbeddedStore,

@@ -35,7 +35,14 @@ from aqkg.explore.frameworks import (
 )
 from aqkg.explore.labels import SourceDoc, labelled
 from aqkg.explore.launcher import ENDPOINT_ENV, launch, streamlit_command
-from aqkg.explore.overview import corridor_links, counts, member_states, network_dot
+from aqkg.explore.overview import (
+    CurationRow,
+    corridor_links,
+    counts,
+    curation_report,
+    member_states,
+    network_dot,
+)
 from aqkg.explore.qualification_records import (
     qualification_detail,
     qualifications,
@@ -83,6 +90,7 @@ __all__ = [
     "STORE_ENV",
     "UPLOAD_SUFFIXES",
     "Corridor",
+    "CurationRow",
     "ExploreError",
     "FindingRow",
     "Framework",
@@ -97,6 +105,7 @@ __all__ = [
     "corridors",
     "country_choices",
     "counts",
+    "curation_report",
     "default_store_path",
     "framework",
     "framework_choices",

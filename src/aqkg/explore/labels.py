@@ -24,6 +24,7 @@ class SourceDoc:
     publisher: str
     year: str
     url: str
+    role: str = "source"  # or "modelled on": what an illustrative record imitates, not evidence
 
 
 def local_labels(store: EmbeddedStore) -> dict[str, tuple[LocalLabel, ...]]:
@@ -41,10 +42,10 @@ def labelled(text: str, labels: Sequence[LocalLabel]) -> str:
 
 
 def sources_of(store: EmbeddedStore, record: str) -> tuple[SourceDoc, ...]:
-    """The source documents of any record, by title."""
+    """The documents any record cites (sources, or what it was modelled on), by title."""
     found = {
         r["source"]: SourceDoc(
-            r["source"], r["sourceTitle"], r["publisher"], r["issued"][:4], r["url"]
+            r["source"], r["sourceTitle"], r["publisher"], r["issued"][:4], r["url"], r["role"]
         )
         for r in rows(store, "recognition-provenance", record=record)
         if r["source"]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+from aqkg.coverage import coverage_matrix, failing_records
 from aqkg.explore._store import rows
 from aqkg.explore._text import as_count, as_int, dot_text
 from aqkg.explore.labels import LocalLabel, labelled, local_labels
@@ -146,7 +147,7 @@ _STATUS_COLOURS = {
 
 
 def network_dot(states: Sequence[MemberState], links: Sequence[Link]) -> str:
-    """The ten member states (shaded by referencing status) and the corridors between them."""
+    """The eleven member states (shaded by referencing status) and the corridors between them."""
     lines = [
         "graph corridors {",
         '  layout=circo; bgcolor="transparent";',
@@ -175,3 +176,28 @@ def _corridor_short_name(name: str) -> str:
     text = name.removeprefix("MRS pilot corridor: ")
     trade = text.rsplit(" in ", 1)[-1] if " in " in text else text
     return trade if len(trade) <= 40 else trade[:39] + "…"
+
+
+@dataclass(frozen=True)
+class CurationRow:
+    """One member state (or ASEAN) and kind of record in the curation report."""
+
+    state: str
+    kind: str
+    records: int
+    verified: int
+    unverified: int
+    illustrative: int
+    failing_no_rule: int
+
+
+def curation_report(store: EmbeddedStore) -> tuple[CurationRow, ...]:
+    """Per member state and kind of record: the curation statuses, and how many records fail
+    no shape and no curation rule (docs/curation.md), as `aqkg coverage` reports them."""
+    matrix = coverage_matrix(store, failing_records(store))
+    return tuple(
+        CurationRow(state, kind, c.records, c.verified, c.unverified, c.illustrative, c.passing)
+        for state, row in matrix.items()
+        for kind, c in row.items()
+        if c.records
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from aqkg.explore._store import rows
 from aqkg.explore._text import dot_text
 from aqkg.explore.labels import labelled, local_labels
-from aqkg.recognise import Candidate, Recognition, UnitMatch, recognise
+from aqkg.recognise import Candidate, Coverage, Recognition, UnitMatch, recognise
 from aqkg.results import defuse_formula
 from aqkg.store import EmbeddedStore
 
@@ -37,7 +38,7 @@ def recognition(store: EmbeddedStore, reference: str, to_country: str) -> Recogn
 
 
 def country_choices(store: EmbeddedStore) -> list[Choice]:
-    """The ten member states, with how many qualifications the graph holds for each."""
+    """The eleven member states, with how many qualifications the graph holds for each."""
     labels = local_labels(store)
     return [
         Choice(
@@ -62,37 +63,46 @@ RECOGNITION_CSV_COLUMNS = (
     "unit_title",
     "status",
     "matched_by",
-    "via_rmcs",
+    "via_regional_unit",
     "relation",
     "curation_warnings",
 )
 
 
 def recognition_csv(rec: Recognition) -> str:
-    """One row per unit of each candidate: covered, partly covered or missing, and by what."""
+    """One row per unit of each candidate and of each certification path (rank C1, C2...):
+    covered, partly covered or missing, and by what."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(RECOGNITION_CSV_COLUMNS)
     for c in rec.candidates:
-        head = [
-            str(c.rank),
-            c.qualification.reference,
-            c.qualification.title,
-            c.basis.kind,
-            str(c.coverage.covered),
-            str(c.coverage.total),
-            c.coverage.weakest or "",
-        ]
-        warnings = "; ".join(c.warnings)
-        for m in c.coverage.matches:
-            status = "covered" if m.covers == "full" else "partly covered"
-            via = m.via.code if m.via else ""
-            tail = [m.unit.code, m.unit.title, status, m.matched_by.code, via, m.relation, warnings]
-            writer.writerow([defuse_formula(x) for x in head + tail])
-        for missing in c.coverage.missing:
-            tail = [missing.unit.code, missing.unit.title, "missing", "", "", "", warnings]
-            writer.writerow([defuse_formula(x) for x in head + tail])
+        head = [str(c.rank), c.qualification.reference, c.qualification.title, c.basis.kind]
+        writer.writerows(_unit_rows(head, c.coverage, c.warnings))
+    for cert in rec.certifications:
+        target = f"{cert.standard_title} job title"
+        head = [f"C{cert.rank}", target, cert.job_title_name, "certification"]
+        writer.writerows(_unit_rows(head, cert.coverage, cert.warnings))
     return buffer.getvalue()
+
+
+def _unit_rows(head: list[str], coverage: Coverage, warnings: Sequence[str]) -> list[list[str]]:
+    """A path's rows: its head columns, then one unit each, formulas defused."""
+    head = [*head, str(coverage.covered), str(coverage.total), coverage.weakest or ""]
+    joined = "; ".join(warnings)
+    tails = [
+        [
+            m.unit.code,
+            m.unit.title,
+            "covered" if m.covers == "full" else "partly covered",
+            m.matched_by.code,
+            m.via.code if m.via else "",
+            m.relation,
+            joined,
+        ]
+        for m in coverage.matches
+    ]
+    tails += [[u.unit.code, u.unit.title, "missing", "", "", "", joined] for u in coverage.missing]
+    return [[defuse_formula(x) for x in head + tail] for tail in tails]
 
 
 _RELATION_COLOURS = {
