@@ -15,8 +15,8 @@ union option is off, its union option overrides FROM, and it exposes no parser t
 a query has a dataset clause. rdflib's SPARQL 1.1 grammar reads it (a library, not a
 hand-written reader). Its IRIs are resolved by pyoxigraph (its Turtle parser resolves
 relative IRIs as its SPARQL parser does), so FROM <rel> and GRAPH <rel> name the same graph.
-rdflib's parser takes 20-130 ms on a catalogue query, so a query that does not contain the
-letters "from" anywhere skips it (most queries: all of the catalogue).
+rdflib's parser takes 20-130 ms on a catalogue query, so a query in which "from" appears
+nowhere outside comments, strings, IRIs and variable names skips it (the whole catalogue).
 
 Virtuoso merges a query's FROM with the protocol's default-graph-uri instead of replacing it,
 so an endpoint is sent the query without its dataset clause (:func:`without_dataset_clause`)
@@ -26,8 +26,8 @@ and the dataset as protocol parameters.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,8 +35,6 @@ from typing import Any
 import pyoxigraph as ox
 from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.parser import parseQuery
-
-from aqkg.sparql_text import IRI, STRING_START, _string_end
 
 # The base IRI of a query run outside the server (the CLI, the explorer, the Python API): the
 # project's namespace, so `<id/country/LA>` names Lao PDR and `FROM <graph/data/...>` a graph.
@@ -153,19 +151,32 @@ def without_dataset_clause(sparql: str, base_iri: str) -> str:
 
 # -- reading the query ---------------------------------------------------------------------------
 
-_PARSE_LOCK = threading.Lock()  # pyparsing's grammar objects keep state while parsing
+# rdflib parses in a thread of its own: pyparsing leaves reference cycles through the frames it
+# raised exceptions in, and a frame keeps its callers' frames alive. In the caller's thread, a
+# caller's pyoxigraph results would wait there for the garbage collector, which may run in
+# another thread, where pyoxigraph refuses to free them. One thread also serializes parses
+# (pyparsing's grammar objects keep state while parsing).
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aqkg-sparql-parser")
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
-_VARIABLE = re.compile(r"[?$]\w+")
-# A prefixed name (prefix, colon, local part) or a keyword.
-_NAME = re.compile(r"(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)*|[A-Za-z_]\w*")
+# The query's lexemes that matter here; what matches none of them is punctuation.
+_LEXEME = re.compile(
+    r"""(?P<comment>\#[^\n\r]*)
+    |(?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:\"{0,2}(?:[^"\\]|\\.))*\"\"\"
+       |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    |(?P<variable>[?$]\w+)
+    |(?P<name>(?:[A-Za-z][\w.-]*)?:(?:[\w\-.:%]|\\.)*|[A-Za-z_]\w*)  # prefixed name, keyword""",
+    re.VERBOSE | re.DOTALL,
+)
 
 
 def _may_mention(sparql: str, word: str) -> bool:
-    """False only when the word cannot be in the query, whatever its spelling: in any case, or
-    written with \\u escapes (SPARQL decodes those before parsing)."""
+    """False when the word is nowhere in the query's code (outside comments, strings, IRIs and
+    variable names), in any case, written as it is or with \\u escapes (which SPARQL decodes
+    before parsing)."""
     decoded = _CODEPOINT.sub(lambda m: chr(int(m[1] or m[2], 16)), sparql)
-    return word in sparql.lower() or word in decoded.lower()
+    return any(word in _code(text).lower() for text in {sparql, decoded})
 
 
 def _parse(sparql: str, base_iri: str) -> tuple[Any, Any] | None:
@@ -174,8 +185,7 @@ def _parse(sparql: str, base_iri: str) -> tuple[Any, Any] | None:
     Raises SyntaxError (pyoxigraph's message) for a query that is not SPARQL, DatasetError for
     one that names FROM in a way rdflib cannot read."""
     try:
-        with _PARSE_LOCK:
-            prologue, body = parseQuery(sparql)
+        prologue, body = _PARSER.submit(parseQuery, sparql).result()
         return prologue, body
     except (ParseBaseException, RecursionError, ValueError, AttributeError) as error:
         problem = " ".join(str(error).split())[:200] or type(error).__name__
@@ -241,29 +251,9 @@ def _tree(parsed: tuple[Any, Any]) -> str:
 
 
 def _code(sparql: str) -> str:
-    """The query with strings, comments, IRIs and variables blanked, offsets kept."""
-    return "".join(_outside(sparql, [(start, end) for start, end, _ in _noise(sparql)]))
-
-
-def _noise(sparql: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, kind) of the comments, strings, IRIs and variables of the query."""
-    i = 0
-    while i < len(sparql):
-        char = sparql[i]
-        if char == "#":
-            end, kind = sparql.find("\n", i), "comment"
-            end = len(sparql) if end < 0 else end
-        elif char in "\"'" and STRING_START.match(sparql, i):
-            end, kind = _string_end(sparql, i), "string"
-        elif char == "<" and (iri := IRI.match(sparql, i)):
-            end, kind = iri.end(), "iri"
-        elif char in "?$" and (variable := _VARIABLE.match(sparql, i)):
-            end, kind = variable.end(), "variable"
-        else:
-            i += 1
-            continue
-        yield i, end, kind
-        i = end
+    """The query with comments, strings, IRIs and variables blanked, offsets kept."""
+    noise = [m.span() for m in _LEXEME.finditer(sparql) if m.lastgroup != "name"]
+    return "".join(_outside(sparql, noise))
 
 
 def _outside(text: str, spans: list[tuple[int, int]]) -> Iterator[str]:
@@ -278,14 +268,12 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> Iterator[str]:
 
 def _clause_spans(sparql: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each `FROM [NAMED] <iri>|prefix:name`, read outside strings and comments."""
-    iris = [(sparql[start:end], start, end) for start, end, kind in _noise(sparql) if kind == "iri"]
-    names = [(m.group(), m.start(), m.end()) for m in _NAME.finditer(_code(sparql))]
-    tokens = sorted(iris + names, key=lambda token: token[1])
-    for index, (word, start, _) in enumerate(tokens):
-        if word.upper() != "FROM":
+    tokens = [m for m in _LEXEME.finditer(sparql) if m.lastgroup in ("iri", "name")]
+    for index, token in enumerate(tokens):
+        if token.group().upper() != "FROM":
             continue
         following = tokens[index + 1 : index + 3]
-        if following and following[0][0].upper() == "NAMED":
+        if following and following[0].group().upper() == "NAMED":
             following = following[1:]
         if following:
-            yield start, following[0][2]
+            yield token.start(), following[0].end()
