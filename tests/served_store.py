@@ -4,8 +4,8 @@ loopback as a researcher would run it: for the Protocol, client and dataset test
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,13 @@ def serving(store_path: Path, endpoint: str | None = None) -> Iterator[QueryServ
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def start_server() -> Callable[..., AbstractContextManager[QueryServer]]:
+    """`serving`, for tests that start a server of their own (importing it would import this
+    plugin before pytest does)."""
+    return serving
 
 
 @pytest.fixture(scope="session")
