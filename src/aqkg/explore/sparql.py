@@ -34,6 +34,7 @@ SELECT ?qualification ?title WHERE {
 LIMIT 20
 """
 
+
 def sparql_refusal(query: str) -> str | None:
     """Why a query is refused (update, SERVICE, a file: IRI...), or None when it may run."""
     reason = refusal(query)
