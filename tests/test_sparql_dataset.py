@@ -134,8 +134,9 @@ def test_relative_iris_resolve_against_the_base(store: EmbeddedStore) -> None:
     query = "BASE <https://example.org/dir/> SELECT (<y> AS ?x) {}"
     [[own]] = store.select(query, base_iri="http://h/").rows
     assert own == ox.NamedNode("https://example.org/dir/y")
-    assert declares_base("base <urn:x:> SELECT * {}", DEFAULT_BASE_IRI)
-    assert not declares_base("SELECT ?base { ?base ?p 'base' }", DEFAULT_BASE_IRI)
+    assert declares_base("base <urn:x:> SELECT * {}")
+    assert declares_base("PREFIX a: <urn:a>BASE<urn:b/>SELECT * {}")
+    assert not declares_base("PREFIX ex: <urn:> SELECT ?base { ?base ex:base 'base' } # base")
 
 
 @pytest.mark.parametrize(

@@ -292,7 +292,7 @@ class EndpointStore:
         module doc): no dataset clause in the text, a BASE first, aqkg's graphs only."""
         dataset = effective_dataset(sparql, reading.base_iri, reading.dataset)
         text = without_dataset_clause(text, reading.base_iri)
-        if not declares_base(text, reading.base_iri):
+        if not declares_base(text):
             text = f"BASE {ox.NamedNode(reading.base_iri)}\n{text}"
         return _Sent(text, self._served(dataset.default), self._served(dataset.named))
 

@@ -118,14 +118,15 @@ def _read_dataset(sparql: str, base_iri: str) -> Dataset | None:
     return Dataset(tuple(default), tuple(named))
 
 
-def declares_base(sparql: str, base_iri: str) -> bool:
-    """Whether the query has a BASE declaration of its own."""
-    if not _may_mention(sparql, "base"):
-        return False
-    parsed = _parse(sparql, base_iri)
-    if parsed is None:
-        return bool(re.search(r"\bBASE\b", _code(sparql), re.IGNORECASE))
-    return any(declaration.name == "Base" for declaration in parsed[0])
+def declares_base(sparql: str) -> bool:
+    """Whether the query has a BASE declaration of its own: the keyword BASE, read outside
+    comments, strings and IRIs. (BASE is a keyword nowhere else, and the lexer reads a prefixed
+    name such as `ex:base` whole, so no parse is needed.)"""
+    return any(
+        match.lastgroup == "name" and match.group().upper() == "BASE"
+        for text in {sparql, _decoded(sparql)}
+        for match in _LEXEME.finditer(text)
+    )
 
 
 def without_dataset_clause(sparql: str, base_iri: str) -> str:
@@ -175,8 +176,12 @@ def _may_mention(sparql: str, word: str) -> bool:
     """False when the word is nowhere in the query's code (outside comments, strings, IRIs and
     variable names), in any case, written as it is or with \\u escapes (which SPARQL decodes
     before parsing)."""
-    decoded = _CODEPOINT.sub(lambda m: chr(int(m[1] or m[2], 16)), sparql)
-    return any(word in _code(text).lower() for text in {sparql, decoded})
+    return any(word in _code(text).lower() for text in {sparql, _decoded(sparql)})
+
+
+def _decoded(sparql: str) -> str:
+    """The query with its \\u and \\U escapes decoded, as SPARQL reads it."""
+    return _CODEPOINT.sub(lambda m: chr(int(m[1] or m[2], 16)), sparql)
 
 
 def _parse(sparql: str, base_iri: str) -> tuple[Any, Any] | None:
