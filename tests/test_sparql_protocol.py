@@ -288,17 +288,14 @@ PROTOCOL_TEXT_CASES = [
 CASES = MANIFEST_CASES + DATASET_CASES + PROTOCOL_TEXT_CASES
 
 
-def send(server: QueryServer, case: Case) -> tuple[int, str, bytes]:
+def send(server: QueryServer, case: Case, host: str | None = None) -> tuple[int, str, bytes]:
     """The request as the case gives it, with nothing added (urllib would add a Content-Type
-    to a POST without one)."""
+    to a POST without one); `host` as the Host header, when given."""
     address = urlsplit(server.url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
     path = SPARQL_PATH + (f"?{urlencode(case.params)}" if case.params else "")
-    headers = {
-        key: value
-        for key, value in (("Content-Type", case.content_type), ("Accept", case.accept))
-        if value
-    }
+    fields = (("Content-Type", case.content_type), ("Accept", case.accept), ("Host", host))
+    headers = {key: value for key, value in fields if value}
     try:
         connection.request(case.method, path, body=case.body, headers=headers)
         response = connection.getresponse()
@@ -355,6 +352,24 @@ def test_relative_iris_resolve_against_the_endpoint_url(shipped_server: QuerySer
     _, content_type, body = send(shipped_server, case)
     [triple] = ox.parse(body, format=RDF_TYPES[media_type(content_type)])
     assert triple.subject == ox.NamedNode(urljoin(shipped_server.url + SPARQL_PATH, "s"))
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("data.example.org:8080", "http://data.example.org:8080/sparql/"),  # behind a proxy
+        ("[::1]", "http://[::1]/sparql/"),
+        ("bad host/x", None),  # malformed: the server's own address
+    ],
+)
+def test_the_base_iri_names_the_server_as_the_client_reached_it(
+    shipped_server: QueryServer, host: str, base: str | None
+) -> None:
+    case = _get("construct", "CONSTRUCT { <s> <p> 1 } WHERE {}", [], accept="text/turtle")
+    _, _, body = send(shipped_server, case, host=host)
+    [triple] = ox.parse(body, format=ox.RdfFormat.TURTLE)
+    expected = base or shipped_server.url + SPARQL_PATH
+    assert triple.subject == ox.NamedNode(expected + "s")
 
 
 def test_a_country_graph_counts_what_it_holds(shipped_server: QueryServer) -> None:
