@@ -33,7 +33,6 @@ from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
-from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.parser import parseQuery
 
 # The base IRI of a query run outside the server (the CLI, the explorer, the Python API): the
@@ -192,7 +191,7 @@ def _parse(sparql: str, base_iri: str) -> tuple[Any, Any] | None:
     try:
         prologue, body = _PARSER.submit(parseQuery, sparql).result()
         return prologue, body
-    except (ParseBaseException, RecursionError, ValueError, AttributeError) as error:
+    except Exception as error:  # pyparsing's errors, or rdflib's own on what it cannot read
         problem = " ".join(str(error).split())[:200] or type(error).__name__
     _raise_syntax_error(sparql, base_iri)  # pyoxigraph's words when it is not SPARQL at all
     if re.search("from", _code(sparql), re.IGNORECASE):
