@@ -476,13 +476,13 @@ def test_search_matches_words_and_isco_prefixes(store: EmbeddedStore) -> None:
     assert {"PH/LGS-NC-II", "PH/HOUSEKEEPING-NC-II", "PH/TRAVEL-SERVICES-NC-II"} <= tourism
 
 
-def test_sparql_refusal_reads_past_strings_and_comments() -> None:
-    assert explore.sparql_refusal('SELECT * WHERE { ?s ?p "FROM <data.ttl>" } # FROM <a>') is None
-    allowed = "SELECT * FROM <https://w3id.org/aqkg/graph/inferred> WHERE { ?s ?p ?o }"
-    assert explore.sparql_refusal(allowed) is None
-    assert explore.sparql_refusal("SELECT * FROM NAMED <data.ttl> WHERE {}") == (
-        explore.FROM_MESSAGE
-    )
+def test_sparql_refusal_refuses_file_iris_only_where_they_are_iris() -> None:
+    assert explore.sparql_refusal('SELECT * WHERE { ?s ?p "<file:a.ttl>" } # <file:b>') is None
+    # A relative FROM names a graph (resolved against https://w3id.org/aqkg/), never a file.
+    for allowed in ("SELECT * FROM <graph/inferred> {}", "SELECT * FROM NAMED <data.ttl> {}"):
+        assert explore.sparql_refusal(allowed) is None
+    refused = explore.sparql_refusal("SELECT * FROM NAMED <file:data.ttl> WHERE {}")
+    assert refused is not None and refused.startswith("the explorer never reads local files")
 
 
 def test_outcome_json_is_grouped_by_record() -> None:

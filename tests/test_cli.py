@@ -101,6 +101,21 @@ def test_query_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "SPARQL syntax error" in capsys.readouterr().err
     assert main(["query", "no-such-query"]) == 2
     assert "aqkg queries" in capsys.readouterr().err
+    assert main(["query", "--memory", "--base", "relative/", "-e", "SELECT * {}"]) == 2
+    assert capsys.readouterr().err == (
+        "aqkg: error: --base 'relative/': give an absolute IRI, such as https://w3id.org/aqkg/\n"
+    )
+    assert main(["query", "--memory", "-e", "SELECT * FROM ex:graph {}"]) == 2
+    assert capsys.readouterr().err == "aqkg: error: FROM ex:graph: the prefix is not declared\n"
+
+
+def test_query_base_iri(capsys: pytest.CaptureFixture[str]) -> None:
+    """Relative IRIs resolve against https://w3id.org/aqkg/, or --base."""
+    query = "SELECT ?x WHERE { BIND(<id/country/LA> AS ?x) }"
+    assert main(["query", "--memory", "--format", "tsv", "-e", query]) == 0
+    assert capsys.readouterr().out.split() == ["x", "https://w3id.org/aqkg/id/country/LA"]
+    assert main(["query", "--memory", "--format", "tsv", "--base", "urn:x:/", "-e", query]) == 0
+    assert capsys.readouterr().out.split() == ["x", "urn:x:/id/country/LA"]
 
 
 def test_queries_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from dataset_queries import DATASET_QUERIES, PROTOCOL_CASES
 
 from aqkg.backend import Store
 from aqkg.catalogue_doc import (
@@ -17,6 +18,7 @@ from aqkg.catalogue_doc import (
 from aqkg.endpoint_store import EndpointStore
 from aqkg.queries import bind_params, catalogue, run
 from aqkg.recognise import format_recognition, recognise
+from aqkg.sparql_dataset import Dataset
 from aqkg.store import EmbeddedStore, SelectResult, StoreError
 from aqkg.virtuoso_local import LocalVirtuoso
 
@@ -77,6 +79,33 @@ def test_catalogue_query_gives_the_same_results_on_both_backends(
     embedded, endpoint = both_stores
     # run(): the way the CLI, REST API and explorer run named queries on each backend
     assert _rows(run(endpoint, query.text, bindings)) == _rows(run(embedded, query.text, bindings))
+
+
+@pytest.mark.parametrize(
+    ("name", "dataset"),
+    [pytest.param(name, None, id=name) for name in DATASET_QUERIES]
+    + [pytest.param(name, dataset, id=f"{name}-protocol") for name, dataset in PROTOCOL_CASES],
+)
+def test_dataset_queries_give_the_same_rows_on_both_backends(
+    both_stores: Stores, name: str, dataset: Dataset | None
+) -> None:
+    """FROM, FROM NAMED, GRAPH and protocol datasets: Virtuoso merges FROM with the protocol's
+    graphs and reads its own graphs too; the endpoint store makes it read what pyoxigraph does."""
+    embedded, endpoint = both_stores
+    query = DATASET_QUERIES[name]
+    expected = _rows(embedded.select(query, dataset=dataset))
+    assert _rows(endpoint.select(query, dataset=dataset)) == expected
+
+
+def test_relative_iris_resolve_against_the_base_on_both_backends(both_stores: Stores) -> None:
+    embedded, endpoint = both_stores
+    query = "SELECT ?x WHERE { BIND(<id/country/LA> AS ?x) }"
+    for base in ("https://w3id.org/aqkg/", "http://127.0.0.1:7878/sparql"):
+        expected = embedded.select(query, base_iri=base)
+        assert expected.rows[0][0] == ox.NamedNode(base.rsplit("/", 1)[0] + "/id/country/LA")
+        assert endpoint.select(query, base_iri=base) == expected
+    own_base = "BASE <https://example.org/> " + query
+    assert endpoint.select(own_base).rows == [[ox.NamedNode("https://example.org/id/country/LA")]]
 
 
 @pytest.fixture(scope="module")

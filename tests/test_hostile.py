@@ -32,7 +32,7 @@ from aqkg.ingest import MAX_UNPACKED_BYTES, IngestError, ingest
 from aqkg.rdf_input import UnusableInputError, parse_triples
 from aqkg.results import as_delimited
 from aqkg.serve import FormatChoice, Job, Success, evaluate, mentions_file_iri, refusal
-from aqkg.store import SelectResult
+from aqkg.store import EmbeddedStore, SelectResult
 from aqkg.templates import write_template
 
 TIME_LIMIT_SECONDS = 15.0
@@ -310,15 +310,15 @@ HOSTILE_VALUES = [
 ]
 
 
-def _hostile_store() -> ox.Store:
-    store = ox.Store()
+def _hostile_store() -> EmbeddedStore:
+    store = EmbeddedStore.in_memory().oxigraph
     for index, value in enumerate(HOSTILE_VALUES):
         store.add(
             ox.Quad(
                 ox.NamedNode(f"urn:ex:{index}"), ox.NamedNode("urn:ex:title"), ox.Literal(value)
             )
         )
-    return store
+    return EmbeddedStore(store)
 
 
 def test_endpoint_csv_is_defused_and_other_formats_stay_exact() -> None:

@@ -12,15 +12,24 @@ from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
+from aqkg.sparql_dataset import DEFAULT_BASE_IRI, Dataset
 from aqkg.store import EmbeddedStore, SelectResult, Term
 
 
 @runtime_checkable
 class Store(Protocol):
-    """What aqkg needs of a store: union-default-graph SELECT with typed bindings, named
-    graphs, and writes by graph."""
+    """What aqkg needs of a store: SELECT with typed bindings over the union of its graphs (or
+    the query's FROM, or a protocol dataset; see aqkg.sparql_dataset), named graphs, and
+    writes by graph."""
 
-    def select(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> SelectResult: ...
+    def select(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        dataset: Dataset | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
+    ) -> SelectResult: ...
 
     def graph_names(self) -> list[str]: ...
 

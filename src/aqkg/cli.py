@@ -9,6 +9,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from aqkg import report as report_output
 from aqkg import results as result_output
 from aqkg.backend import Store, open_store
@@ -28,6 +30,7 @@ from aqkg.cli_submissions import add_commands as add_submission_commands
 from aqkg.progress import wanted as progress_wanted
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve, run
 from aqkg.rdf_input import UnusableInputError
+from aqkg.sparql_dataset import DEFAULT_BASE_IRI
 from aqkg.store import EmbeddedStore, StoreError
 
 
@@ -87,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("-e", "--execute", metavar="SPARQL", help="a SPARQL SELECT to run")
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     query.add_argument("--format", choices=sorted(result_output.FORMATTERS), default="table")
+    query.add_argument(
+        "--base",
+        metavar="IRI",
+        default=DEFAULT_BASE_IRI,
+        help=f"base IRI of relative IRIs in the query (default: {DEFAULT_BASE_IRI}, so that "
+        "<id/country/LA> is Lao PDR and <graph/...> a graph of the store)",
+    )
     store_options(query)
     query.set_defaults(handler=_cmd_query)
 
@@ -227,10 +237,22 @@ def _cmd_query(args: argparse.Namespace) -> int:
     if named is None:
         _refuse_unsafe(sparql)
     bindings = bind_params(named, _param_pairs(args.param))
+    base = _base_iri(args.base)
     store = _open_for_query(args)
-    result = run(store, sparql, bindings) if named is not None else store.select(sparql, bindings)
+    if named is not None:
+        result = run(store, sparql, bindings)
+    else:
+        result = store.select(sparql, bindings, base_iri=base)
     emit(result_output.FORMATTERS[args.format](result))
     return EXIT_OK
+
+
+def _base_iri(value: str) -> str:
+    try:
+        return ox.NamedNode(value).value
+    except ValueError:
+        message = f"--base {value!r}: give an absolute IRI, such as {DEFAULT_BASE_IRI}"
+        raise CliError(message) from None
 
 
 def _read_query_file(path: Path) -> str:

@@ -20,10 +20,17 @@ What differs from the embedded store, and how it is made not to matter:
   "1"^^xsd:boolean and booleans computed in a query (BIND(true AS ?x)) as 1/0 xsd:integer;
   both are read back as xsd:boolean true/false (the latter for variables the query binds to a
   true/false constant). Language tags are lower case, as pyoxigraph has them.
-- Virtuoso's default graph is the union of every graph on the server, its own system graphs
-  included; queries name aqkg's graphs (those under GRAPH_BASE) as their default graph instead
-  (protocol parameters default-graph-uri and named-graph-uri); graph_names() and
-  triple_counts() list only those.
+- The dataset: Virtuoso's default graph is the union of every graph on the server, its own
+  system graphs and aqkg's staging graphs included, and it merges a query's FROM with the
+  protocol's default-graph-uri instead of letting the protocol replace it. So every query is
+  sent without its FROM / FROM NAMED clauses, with the dataset aqkg.sparql_dataset gives it as
+  protocol parameters (default-graph-uri, named-graph-uri): aqkg's graphs (those under
+  graph_prefix, GRAPH_BASE by default) for the union default graph, and only aqkg's graphs
+  among those a query or request names (any other graph of the server reads as empty, as it
+  would on the embedded store; a staging graph's half-written content is never read).
+  graph_names() and triple_counts() list only aqkg's graphs.
+- Base IRI: Virtuoso leaves relative IRIs relative; a query without a BASE of its own is sent
+  with `BASE <base_iri>` first.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -47,6 +55,14 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from aqkg.endpoint_http import BACKOFF_SECONDS, WRITE_ATTEMPTS, DigestWriter
 from aqkg.paths import GRAPH_BASE
+from aqkg.sparql_dataset import (
+    DEFAULT_BASE_IRI,
+    Dataset,
+    DatasetError,
+    declares_base,
+    effective_dataset,
+    without_dataset_clause,
+)
 from aqkg.sparql_text import QueryTextError, boolean_constant_variables, with_values
 from aqkg.store import SelectResult, StoreError, Term
 
@@ -130,11 +146,14 @@ class EndpointStore:
         sparql: str,
         bindings: Mapping[str, Term] | None = None,
         *,
-        default_graphs: Iterable[str] | None = None,
-        named_graphs: Iterable[str] | None = None,
+        dataset: Dataset | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
+        whole_server: bool = False,
     ) -> SelectResult:
-        """Run a SELECT query over the union of aqkg's graphs (or of `default_graphs`)."""
-        payload = self._query(sparql, bindings, default_graphs, named_graphs)
+        """Run a SELECT query over its dataset: the protocol `dataset` when given, else its
+        FROM clauses', else the union of aqkg's graphs. `whole_server` sends it as it is, over
+        whatever the server holds (for aqkg's own reads of staging graphs and graph lists)."""
+        payload = self._query(sparql, bindings, _Reading(dataset, base_iri, whole_server))
         if "results" not in payload:
             raise StoreError("expected a SELECT query")
         variables = list(payload["head"]["vars"])
@@ -150,10 +169,10 @@ class EndpointStore:
         sparql: str,
         bindings: Mapping[str, Term] | None = None,
         *,
-        default_graphs: Iterable[str] | None = None,
-        named_graphs: Iterable[str] | None = None,
+        dataset: Dataset | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
     ) -> bool:
-        payload = self._query(sparql, bindings, default_graphs, named_graphs)
+        payload = self._query(sparql, bindings, _Reading(dataset, base_iri))
         if "boolean" in payload:
             return bool(payload["boolean"])
         # Virtuoso may answer ASK as a one-column SELECT: one row holding 1, or no row.
@@ -173,7 +192,7 @@ class EndpointStore:
 
     def triple_counts(self) -> dict[str, int]:
         query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        rows = self.select(query, default_graphs=()).rows
+        rows = self.select(query, whole_server=True).rows
         return {
             str(g.value): int(str(n.value))
             for g, n in rows
@@ -186,7 +205,7 @@ class EndpointStore:
         graphs = [graph] if graph else self.graph_names()
         for name in graphs:
             query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ox.NamedNode(name).value}> {{ ?s ?p ?o }} }}"
-            for s, p, o in self.select(query, default_graphs=()).rows:
+            for s, p, o in self.select(query, whole_server=True).rows:
                 assert isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode)
                 assert o is not None
                 yield ox.Quad(s, p, o, ox.NamedNode(name))
@@ -201,11 +220,13 @@ class EndpointStore:
         self,
         sparql: str,
         *,
-        default_graphs: Iterable[str] | None = None,
-        named_graphs: Iterable[str] | None = None,
+        dataset: Dataset | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
+        whole_server: bool = False,
     ) -> list[ox.Triple]:
         """Run a CONSTRUCT or DESCRIBE query; the triples as the embedded store would give."""
-        body = self._fetch(sparql, None, default_graphs, named_graphs, N_TRIPLES_MEDIA)
+        reading = _Reading(dataset, base_iri, whole_server)
+        body = self._fetch(sparql, None, reading, N_TRIPLES_MEDIA)
         if not isinstance(body, bytes):
             raise StoreError(f"{self.query_url} did not answer with N-Triples")
         try:
@@ -215,13 +236,9 @@ class EndpointStore:
             raise StoreError(f"{self.query_url} answered unreadable N-Triples: {error}") from None
 
     def _query(
-        self,
-        sparql: str,
-        bindings: Mapping[str, Term] | None,
-        default_graphs: Iterable[str] | None,
-        named_graphs: Iterable[str] | None = None,
+        self, sparql: str, bindings: Mapping[str, Term] | None, reading: _Reading
     ) -> dict[str, Any]:
-        payload = self._fetch(sparql, bindings, default_graphs, named_graphs, JSON)
+        payload = self._fetch(sparql, bindings, reading, JSON)
         if not isinstance(payload, dict):
             raise StoreError(f"{self.query_url} did not answer with SPARQL JSON results")
         return payload
@@ -230,14 +247,18 @@ class EndpointStore:
         self,
         sparql: str,
         bindings: Mapping[str, Term] | None,
-        default_graphs: Iterable[str] | None,
-        named_graphs: Iterable[str] | None,
+        reading: _Reading,
         return_format: str,
     ) -> object:
         try:
             text = with_values(sparql, {k: _ntriples(v) for k, v in (bindings or {}).items()})
-        except QueryTextError as error:
+            graphs = None if reading.whole_server else self._graphs_of(sparql, text, reading)
+        except (QueryTextError, DatasetError) as error:
             raise StoreError(str(error)) from None
+        except SyntaxError as error:
+            raise StoreError(f"SPARQL syntax error: {' '.join(str(error).split())}") from None
+        if graphs is not None:
+            text = graphs.text
         wrapper = SPARQLWrapper(self.query_url)
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
@@ -248,15 +269,9 @@ class EndpointStore:
             wrapper.addCustomHttpHeader("Accept", return_format)
         wrapper.setTimeout(self.timeout)
         wrapper.setQuery(text)
-        # Virtuoso's own default graph is every graph it holds, its system graphs included: name
-        # aqkg's graphs instead, whose merge is what the embedded store's union default graph is.
-        if default_graphs is None:
-            # With no aqkg graph yet, name one that does not exist: no graph would mean all.
-            default_graphs = self.graph_names() or [NO_GRAPH]
-            named_graphs = default_graphs if named_graphs is None else named_graphs
-        for graph in default_graphs:
+        for graph in graphs.default if graphs is not None else ():
             wrapper.addDefaultGraph(graph)
-        for graph in named_graphs or ():
+        for graph in graphs.named if graphs is not None else ():
             wrapper.addNamedGraph(graph)
         try:
             if return_format == JSON:
@@ -271,6 +286,23 @@ class EndpointStore:
                 f"query failed at {self.query_url}: the server does not answer ({reason}); "
                 "is it running?"
             ) from None
+
+    def _graphs_of(self, sparql: str, text: str, reading: _Reading) -> _Sent:
+        """The query text and protocol graphs that give Virtuoso the query's dataset (see the
+        module doc): no dataset clause in the text, a BASE first, aqkg's graphs only."""
+        dataset = effective_dataset(sparql, reading.base_iri, reading.dataset)
+        text = without_dataset_clause(text, reading.base_iri)
+        if not declares_base(text):
+            text = f"BASE {ox.NamedNode(reading.base_iri)}\n{text}"
+        return _Sent(text, self._served(dataset.default), self._served(dataset.named))
+
+    def _served(self, graphs: tuple[str, ...] | None) -> list[str]:
+        """The graphs to name in the protocol: aqkg's among `graphs`, all of aqkg's for None.
+        Naming no graph would mean every graph of the server: a graph that does not exist is
+        named instead."""
+        if graphs is None:
+            return self.graph_names() or [NO_GRAPH]
+        return [g for g in graphs if g.startswith(self.graph_prefix)] or [NO_GRAPH]
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -335,7 +367,7 @@ class EndpointStore:
             values = " ".join(f"<{staging}>" for staging in staged.values())
             found = self.select(
                 f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}",
-                default_graphs=(),
+                whole_server=True,
             ).rows
             missing = set(staged.values()) - {
                 g.value for (g,) in found if isinstance(g, ox.NamedNode)
@@ -394,7 +426,7 @@ class EndpointStore:
             "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
             f'FILTER(STRSTARTS(STR(?g), "{STAGING_BASE}")) }}'
         )
-        rows = self.select(query, default_graphs=()).rows
+        rows = self.select(query, whole_server=True).rows
         return sorted(g.value for (g,) in rows if isinstance(g, ox.NamedNode))
 
     def drop_staging_graphs(self) -> list[str]:
@@ -454,6 +486,24 @@ class EndpointStore:
                 backoff=self.write_backoff,
             )
         return self._digest
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How a query reads the server: its protocol dataset and base IRI, or the whole server."""
+
+    dataset: Dataset | None
+    base_iri: str
+    whole_server: bool = False
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """The query text and protocol graphs sent to the server."""
+
+    text: str
+    default: list[str]
+    named: list[str]
 
 
 def _beside(query_url: str, name: str) -> str:

@@ -38,7 +38,8 @@ def openapi_document(queries: Mapping[str, NamedQuery]) -> JsonObject:
             "version": _version(),
             "description": (
                 "Read-only access to the aqkg store: the SPARQL 1.1 Protocol at /sparql and "
-                "one REST path per named query. Queries see the union of all named graphs."
+                "one REST path per named query. A query naming no graph (no FROM, no "
+                "default-graph-uri) sees the union of all named graphs."
             ),
         },
         "servers": [{"url": "/"}],
@@ -114,8 +115,17 @@ def _sparql_path() -> JsonObject:
             "explode": True,
         }
         for name, description in (
-            ("default-graph-uri", "graphs whose union is the default graph (default: all)"),
-            ("named-graph-uri", "graphs visible to GRAPH (default: all)"),
+            (
+                "default-graph-uri",
+                "graphs merged into the default graph; given with or without named-graph-uri, "
+                "they replace the query's FROM and FROM NAMED (default: its FROM, else the "
+                "union of every graph)",
+            ),
+            (
+                "named-graph-uri",
+                "graphs visible to GRAPH; given with or without default-graph-uri, they replace "
+                "the query's FROM and FROM NAMED (default: its FROM NAMED, else every graph)",
+            ),
         )
     ]
     formats = _format_parameter(["json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld"])

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 from aqkg.coverage import coverage_matrix, matrix_markdown
-from aqkg.paths import project_root
+from aqkg.paths import GRAPH_BASE, project_root
 from aqkg.queries import catalogue
 from aqkg.results import plain
 from aqkg.store import EmbeddedStore
 
 BlockRenderer = Callable[[EmbeddedStore], str]
+COUNTRY_GRAPHS = GRAPH_BASE + "data/countries/"
+WORKED_EXAMPLE = "SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}"
 
 
 def coverage_block(store: EmbeddedStore) -> str:
@@ -40,7 +43,25 @@ def sources_block(store: EmbeddedStore) -> str:
     return "\n".join(lines)
 
 
-BLOCKS: dict[str, BlockRenderer] = {"coverage": coverage_block, "sources": sources_block}
+def country_graphs_block(store: EmbeddedStore) -> str:
+    """Each member state's graphs, with the answer of the README's worked example for each:
+    `SELECT (COUNT(*) AS ?n) FROM <graph> WHERE { ?s ?p ?o }`, run as written."""
+    counts: dict[str, list[str]] = defaultdict(list)
+    for graph in store.graph_names():
+        if graph.startswith(COUNTRY_GRAPHS):
+            country, name = graph.removeprefix(COUNTRY_GRAPHS).split("/", 1)
+            [[count]] = store.select(WORKED_EXAMPLE.format(graph=graph)).rows
+            counts[country].append(f"`{name}` ({plain(count)})")
+    lines = ["| member state | its graphs (the example's answer) |", "|---|---|"]
+    lines += [f"| {country.upper()} | {', '.join(names)} |" for country, names in counts.items()]
+    return "\n".join(lines)
+
+
+BLOCKS: dict[str, BlockRenderer] = {
+    "coverage": coverage_block,
+    "sources": sources_block,
+    "country-graphs": country_graphs_block,
+}
 
 
 def render(text: str, store: EmbeddedStore) -> str:

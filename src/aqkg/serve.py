@@ -4,7 +4,9 @@ Routes (all read-only):
 
     GET|POST /sparql        SPARQL 1.1 Protocol query operation (GET ?query=, POST form, POST
                             application/sparql-query); default-graph-uri / named-graph-uri
-                            narrow the dataset, otherwise queries see the union of all graphs
+                            replace the query's dataset, its FROM / FROM NAMED define it,
+                            otherwise the default graph is the union of all graphs
+                            (aqkg.sparql_dataset); relative IRIs resolve against the URL asked
     GET /api                the named queries with their parameters (JSON)
     GET /api/<name>?p=v     one named query, parameters bound as typed terms
     GET /openapi.json       OpenAPI 3.1 description generated from the catalogue
@@ -37,13 +39,14 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pyoxigraph as ox
 
 from aqkg.openapi import openapi_document
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, for_embedded
 from aqkg.results import defuse_formula
+from aqkg.sparql_dataset import DEFAULT_BASE_IRI, Dataset, protocol_dataset
 from aqkg.store import EmbeddedStore, StoreError
 
 if TYPE_CHECKING:
@@ -465,17 +468,28 @@ class FormatChoice:
 
 
 def choose_formats(format_values: list[str], accept: str | None) -> FormatChoice:
-    """`format=` values win over the Accept header; unknown format names are an error."""
+    """`format=` values win over the Accept header; unknown format names are an error.
+
+    A client that accepts only result-set formats (rdflib's SPARQLStore in JSON mode sends
+    just application/sparql-results+json, whatever the query) gets a CONSTRUCT or DESCRIBE
+    result in the default graph format, Turtle, instead of 406: HTTP lets a server disregard
+    an Accept header it cannot satisfy (RFC 9110 section 12.5.1) and the SPARQL 1.1 Protocol
+    asks only that the Content-Type say what was sent, by which such clients parse the answer.
+    (`oxigraph serve` answers 406 there.) A SELECT or ASK asked for only as RDF stays a 406,
+    as it is for oxigraph: no client asks that of an endpoint by default.
+    """
     if not format_values:
-        return FormatChoice(
-            _negotiate(accept, RESULT_MEDIA), _negotiate(accept, GRAPH_MEDIA), accept or "*/*"
-        )
-    results: str | None = None
-    graph: str | None = None
-    for value in format_values:
-        pair = _format_value(value)
-        results, graph = results or pair[0], graph or pair[1]
-    return FormatChoice(results, graph, "format=" + ",".join(format_values))
+        results, graph = _negotiate(accept, RESULT_MEDIA), _negotiate(accept, GRAPH_MEDIA)
+        accepted = accept or "*/*"
+    else:
+        results = graph = None
+        for value in format_values:
+            pair = _format_value(value)
+            results, graph = results or pair[0], graph or pair[1]
+        accepted = "format=" + ",".join(format_values)
+    if graph is None and results is not None:
+        graph = next(iter(GRAPH_MEDIA.values()))
+    return FormatChoice(results, graph, accepted)
 
 
 def _format_value(value: str) -> tuple[str | None, str | None]:
@@ -534,8 +548,8 @@ class Job:
     query: str
     formats: FormatChoice
     bindings: Mapping[str, ox.NamedNode | ox.Literal] = field(default_factory=dict)
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
+    dataset: Dataset | None = None  # the protocol's; None: the query's own, else the union
+    base_iri: str = DEFAULT_BASE_IRI
 
 
 @dataclass(frozen=True)
@@ -707,21 +721,23 @@ def _evaluator(store_path: Path, endpoint: str | None) -> Callable[[Job, int], O
 
         remote = open_endpoint(endpoint)
         return lambda job, max_rows: evaluate_on_endpoint(remote, job, max_rows)
-    store = EmbeddedStore.open(store_path, read_only=True).oxigraph
+    store = EmbeddedStore.open(store_path, read_only=True)
     return lambda job, max_rows: evaluate(store, job, max_rows)
 
 
-def evaluate(store: ox.Store, job: Job, max_rows: int) -> Outcome:
+def evaluate(store: EmbeddedStore, job: Job, max_rows: int) -> Outcome:
     """Run one query and serialize its result with pyoxigraph's own writers."""
     try:
-        result = store.query(job.query, **_dataset_options(job))
+        result = store.raw_query(
+            job.query, job.bindings, dataset=job.dataset, base_iri=job.base_iri
+        )
         if isinstance(result, ox.QuerySolutions):
             return serialize_solutions(result, job.formats, max_rows)
         if isinstance(result, ox.QueryBoolean):
             return serialize_boolean(result, job.formats)
         return serialize_triples(result, job.formats, max_rows)
-    except SyntaxError as error:
-        return Failure(400, f"SPARQL syntax error: {_one_line(error)}")
+    except StoreError as error:  # a syntax error, or FROM clauses that cannot be read
+        return Failure(400, _one_line(error))
     except ResultTooLarge:
         limits = f"{max_rows} rows or {MAX_RESULT_BYTES >> 20} MB"
         return Failure(400, f"the result has more than {limits} (the limits): add LIMIT or page")
@@ -729,19 +745,6 @@ def evaluate(store: ox.Store, job: Job, max_rows: int) -> Outcome:
         return Failure(400, f"query failed: {_one_line(error)}")
     except Exception as error:  # a worker must answer, never die on one query
         return Failure(500, f"query failed: {type(error).__name__}: {_one_line(error)}")
-
-
-def _dataset_options(job: Job) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "substitutions": {ox.Variable(k): v for k, v in job.bindings.items()} or None
-    }
-    if job.default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
-        options["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    return options
 
 
 def serialize_solutions(result: ox.QuerySolutions, formats: FormatChoice, max_rows: int) -> Outcome:
@@ -941,14 +944,30 @@ class _Handler(BaseHTTPRequestHandler):
         job = Job(
             query=query,
             formats=choose_formats(params.get("format", []), self.headers.get("Accept")),
-            default_graphs=_graph_list(params, "default-graph-uri"),
-            named_graphs=_graph_list(params, "named-graph-uri"),
+            dataset=protocol_dataset(
+                _graph_list(params, "default-graph-uri"), _graph_list(params, "named-graph-uri")
+            ),
+            base_iri=self._base_iri(),
         )
         return self._run(job)
 
+    def _base_iri(self) -> str:
+        """The URL the client asked for (no query string): the base IRI of its query, as the
+        SPARQL 1.1 Protocol tests expect and `oxigraph serve` does. The Host header names the
+        server as the client reached it (through a proxy too); a malformed one is ignored."""
+        host = self.headers.get("Host") or ""
+        if not _HOST.fullmatch(host):
+            host = urlsplit(self.server.url).netloc
+        return f"http://{host}{quote(unquote(urlsplit(self.path).path))}"
+
     def _posted_query(self, params: Params) -> str | None:
         """The query of an application/sparql-query body; a form's fields go into params."""
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        content_type, *options = (self.headers.get("Content-Type") or "").split(";")
+        content_type = content_type.strip().lower()
+        charset = _charset(options)
+        if charset not in ("utf-8", "utf8"):
+            self.close_connection = True  # the unread body must not be taken for a request
+            raise HttpError(415, f"cannot read a body in {charset}: send the query in UTF-8")
         if content_type == "application/sparql-update":
             raise HttpError(403, READ_ONLY_MESSAGE)
         if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
@@ -1016,7 +1035,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.settings.endpoint is None:  # the workers run pyoxigraph
             text, left = for_embedded(text, bindings)
             bindings = bindings if left else {}  # written into the text as constants
-        return self._run(Job(query=text, formats=choice, bindings=bindings))
+        job = Job(query=text, formats=choice, bindings=bindings, base_iri=self._base_iri())
+        return self._run(job)
 
     def _openapi(self, method: str, params: Params) -> Response:
         return Response("application/json", self.server.openapi)
@@ -1080,6 +1100,20 @@ def _single(params: Params, name: str, missing_message: str) -> str:
     if len(values) > 1:
         raise HttpError(400, f"give {name} once, not {len(values)} times")
     return values[0]
+
+
+def _charset(options: list[str]) -> str:
+    """The charset parameter of a Content-Type (its options after the media type), lower case;
+    UTF-8 when none is given (application/sparql-query is UTF-8 by definition)."""
+    for option in options:
+        key, _, value = option.strip().partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return "utf-8"
+
+
+# host[:port] as a client may send it in the Host header: a name, IPv4 or [IPv6] address.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
 def _graph_list(params: Params, name: str) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ from aqkg.serve import (
     serialize_solutions,
     serialize_triples,
 )
+from aqkg.sparql_dataset import DEFAULT_BASE_IRI, DatasetError, without_dataset_clause
 from aqkg.store import StoreError
 
 # Virtuoso's extension namespaces: bif: (built-in SQL functions), sql: (stored procedures),
@@ -53,37 +54,39 @@ def open_endpoint(url: str) -> EndpointStore:
     return store
 
 
-def extension_refusal(query: str) -> str | None:
-    """Why a query valid for Virtuoso is refused here, or None."""
+def extension_refusal(query: str, base_iri: str = DEFAULT_BASE_IRI) -> str | None:
+    """Why a query valid for Virtuoso is refused here, or None: an extension, no SPARQL 1.1,
+    or FROM clauses that cannot be sent as protocol parameters (see aqkg.endpoint_store)."""
     if _VIRTUOSO_EXTENSION.search(code_and_iris(query)):
         return EXTENSION_MESSAGE
     try:
-        ox.Store().query(query)  # parses and plans; the result is never read
+        ox.Store().query(query, base_iri=base_iri)  # parses and plans; the result is never read
+        without_dataset_clause(query, base_iri)
     except SyntaxError as error:
         return f"SPARQL syntax error: {' '.join(str(error).split())}"
+    except DatasetError as error:
+        return str(error)
     return None
 
 
 def evaluate_on_endpoint(store: EndpointStore, job: Job, max_rows: int) -> Outcome:
     """Run one query on the endpoint and serialize it as `aqkg.serve.evaluate` does."""
-    problem = extension_refusal(job.query)
+    problem = extension_refusal(job.query, job.base_iri)
     if problem is not None:
         return Failure(403 if problem == EXTENSION_MESSAGE else 400, problem)
-    defaults = list(job.default_graphs) or None
-    named = list(job.named_graphs) or None
     form = first_keyword(job.query)
     try:
         if form == "ASK":
-            answer = store.ask(job.query, job.bindings, default_graphs=defaults, named_graphs=named)
+            answer = store.ask(job.query, job.bindings, dataset=job.dataset, base_iri=job.base_iri)
             parsed = ox.parse_query_results(
                 json.dumps({"head": {}, "boolean": answer}), format=ox.QueryResultsFormat.JSON
             )
             assert isinstance(parsed, ox.QueryBoolean)
             return serialize_boolean(parsed, job.formats)
         if form in ("CONSTRUCT", "DESCRIBE"):
-            triples = store.construct(job.query, default_graphs=defaults, named_graphs=named)
+            triples = store.construct(job.query, dataset=job.dataset, base_iri=job.base_iri)
             return serialize_triples(iter(triples), job.formats, max_rows)
-        result = store.select(job.query, job.bindings, default_graphs=defaults, named_graphs=named)
+        result = store.select(job.query, job.bindings, dataset=job.dataset, base_iri=job.base_iri)
         if len(result.rows) > max_rows:
             raise ResultTooLarge()
         solutions = ox.parse_query_results(as_json(result), format=ox.QueryResultsFormat.JSON)

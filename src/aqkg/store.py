@@ -1,7 +1,8 @@
 """The embedded store: pyoxigraph, on disk under .aqkg/store or in memory.
 
-One named graph per source file. Queries see the union of all graphs as their default graph,
-so named queries need no GRAPH clauses.
+One named graph per source file. A query naming no graph (no FROM, no protocol dataset) sees
+the union of all graphs as its default graph, so named queries need no GRAPH clauses; FROM and
+FROM NAMED are honoured as SPARQL 1.1 defines them (see aqkg.sparql_dataset).
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from aqkg.sparql_dataset import (
+    DEFAULT_BASE_IRI,
+    Dataset,
+    DatasetError,
+    effective_dataset,
+    oxigraph_options,
+)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -74,19 +83,38 @@ class EmbeddedStore:
         return iter(self._store.quads_for_pattern(None, None, None, graph_node))
 
     def raw_query(
-        self, sparql: str, bindings: Mapping[str, Term] | None = None
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        dataset: Dataset | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run any SPARQL query over the union of all graphs; bindings are typed terms."""
+        """Run any SPARQL query; bindings are typed terms. `dataset` is a protocol dataset,
+        which replaces the query's FROM clauses; with neither, the union of all graphs."""
         substitutions = {ox.Variable(name): term for name, term in (bindings or {}).items()}
         try:
+            graphs = effective_dataset(sparql, base_iri, dataset)
             return self._store.query(
-                sparql, use_default_graph_as_union=True, substitutions=substitutions or None
+                sparql,
+                base_iri=base_iri,
+                substitutions=substitutions or None,
+                **oxigraph_options(graphs),
             )
         except SyntaxError as error:
             raise StoreError(f"SPARQL syntax error: {error}") from error
+        except DatasetError as error:
+            raise StoreError(str(error)) from error
 
-    def select(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
-        solutions = self.raw_query(sparql, bindings)
+    def select(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        dataset: Dataset | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
+    ) -> SelectResult:
+        solutions = self.raw_query(sparql, bindings, dataset=dataset, base_iri=base_iri)
         if not isinstance(solutions, ox.QuerySolutions):
             raise StoreError("expected a SELECT query")
         variables = [v.value for v in solutions.variables]

@@ -57,7 +57,6 @@ from aqkg.explore.recognition_paths import (
     recognition_dot,
 )
 from aqkg.explore.sparql import (
-    FROM_MESSAGE,
     SPARQL_MAX_ROWS,
     SPARQL_TIMEOUT_SECONDS,
     STARTER_QUERY,
@@ -79,7 +78,6 @@ from aqkg.explore.validate import (
 __all__ = [
     "AQRF_LEVEL",
     "ENDPOINT_ENV",
-    "FROM_MESSAGE",
     "MAX_UPLOAD_BYTES",
     "PLACED_BY_PAIRING",
     "PLACED_BY_RANK",

@@ -1,11 +1,11 @@
 """The SPARQL page: user queries run in `aqkg.serve`'s worker pool (a query past the time
-limit has its process killed) after the same refusal check as the endpoint, plus a refusal of
-FROM clauses naming anything but a web IRI."""
+limit has its process killed) after the same refusal check as the endpoint. FROM and FROM
+NAMED are honoured as on every path (aqkg.sparql_dataset); relative IRIs resolve against
+https://w3id.org/aqkg/, as in `aqkg query`, and file: IRIs are refused."""
 
 from __future__ import annotations
 
 import atexit
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -34,29 +34,11 @@ SELECT ?qualification ?title WHERE {
 LIMIT 20
 """
 
-_FROM_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?(<[^>]*>|\S+)", re.IGNORECASE)
-_WEB_IRI = re.compile(r"^<https?://[^>]*>$", re.IGNORECASE)
-FROM_MESSAGE = (
-    "FROM and FROM NAMED may only name graphs by web IRI (<https://...>): a local file or "
-    "relative IRI is refused; without FROM the query sees every graph"
-)
-
 
 def sparql_refusal(query: str) -> str | None:
-    """Why a query is refused (update, SERVICE, FROM a local file), or None when it may run."""
+    """Why a query is refused (update, SERVICE, a file: IRI...), or None when it may run."""
     reason = refusal(query)
-    if reason is not None:
-        return reason.replace("this endpoint", "the explorer")
-    for match in _FROM_CLAUSE.finditer(_without_strings_and_comments(query)):
-        if not _WEB_IRI.match(match.group(1)):
-            return FROM_MESSAGE
-    return None
-
-
-def _without_strings_and_comments(query: str) -> str:
-    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', " ", query)
-    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", text)
-    return re.sub(r"#[^\n]*", " ", text.replace("<#", "< "))
+    return reason.replace("this endpoint", "the explorer") if reason is not None else None
 
 
 @dataclass(frozen=True)
