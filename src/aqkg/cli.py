@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--store", type=Path, help="store holding the vocabularies to check against"
     )
+    validate.add_argument(
+        "--country",
+        metavar="XX",
+        help="check RDF files as XX's submission: only XX's records may be described "
+        "(default: the member state most records belong to; a template names its own)",
+    )
     validate.set_defaults(handler=_cmd_validate)
 
     query = sub.add_parser("query", help="run a named query, a .rq file or -e 'SPARQL'")
@@ -201,12 +207,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if spreadsheets:
         if len(args.files) > 1:
             raise CliError("validate one spreadsheet (XLSX or CSV folder) at a time")
-        return validate_spreadsheet(spreadsheets[0], args.format, context)
+        return validate_spreadsheet(spreadsheets[0], args.format, context, args.country)
     if args.format not in report_output.FORMATTERS:
         raise CliError(f"--format {args.format} is for spreadsheets; use text, json or turtle")
-    result = validate_files(args.files, context)
+    result = validate_files(args.files, context, _country_option(args.country))
     print(report_output.FORMATTERS[args.format](result))
     return EXIT_OK if result.conforms else EXIT_INVALID
+
+
+def _country_option(country: str | None) -> str | None:
+    from aqkg.templates import TemplateError, check_country
+
+    try:
+        return check_country(country) if country else None
+    except TemplateError as error:
+        raise CliError(str(error)) from None
 
 
 # -- query ---------------------------------------------------------------------------------------

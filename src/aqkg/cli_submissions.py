@@ -98,13 +98,15 @@ def is_spreadsheet(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() == ".xlsx"
 
 
-def validate_spreadsheet(path: Path, fmt: str, context: EmbeddedStore | None) -> int:
+def validate_spreadsheet(
+    path: Path, fmt: str, context: EmbeddedStore | None, country: str | None = None
+) -> int:
     from aqkg.ingest import IngestError
     from aqkg.sheet_report import FORMATTERS, validate_spreadsheet
     from aqkg.sources import load_project_files
 
     try:
-        report, _ = validate_spreadsheet(path, context or load_project_files())
+        report, _ = validate_spreadsheet(path, context or load_project_files(), country)
     except IngestError as error:
         raise CliError(str(error)) from None
     emit(FORMATTERS[fmt](report))

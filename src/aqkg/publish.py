@@ -365,7 +365,9 @@ def validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Tri
     try:
         if source.suffix.lower() in FORMATS_BY_SUFFIX:
             triples = parse_triples(source)
-            report: SheetReport | Report = validate_triples(triples, context, [str(source)])
+            report: SheetReport | Report = validate_triples(
+                triples, context, [str(source)], country=country
+            )
         else:
             sheet_report, ingested = validate_spreadsheet(source, context, country)
             triples, report = ingested.triples, sheet_report

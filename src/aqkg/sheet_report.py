@@ -55,7 +55,9 @@ def validate_spreadsheet(
 ) -> tuple[SheetReport, Ingested]:
     """Ingest and validate a filled template; raises IngestError on unusable input."""
     ingested = ingest(path, country)
-    report = validate_triples(ingested.triples, context, checked=[str(path)])
+    report = validate_triples(
+        ingested.triples, context, checked=[str(path)], country=ingested.country
+    )
     located = [locate(finding, ingested) for finding in report.findings]
     return (
         SheetReport(str(path), ingested.country, ingested.findings + located, ingested.records),
