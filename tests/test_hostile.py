@@ -28,12 +28,13 @@ from test_ingest import FIXTURE
 
 from aqkg import rdf_guards
 from aqkg.cli import main
-from aqkg.ingest import MAX_UNPACKED_BYTES, IngestError, ingest
+from aqkg.ingest import IngestError, ingest
 from aqkg.rdf_input import UnusableInputError, parse_triples
 from aqkg.results import as_delimited
 from aqkg.serve import FormatChoice, Job, Success, evaluate, mentions_file_iri, refusal
 from aqkg.store import SelectResult
 from aqkg.templates import write_template
+from aqkg.xlsx_guards import MAX_UNPACKED_BYTES
 
 TIME_LIMIT_SECONDS = 15.0
 MEMORY_LIMIT_BYTES = 500 << 20
@@ -295,9 +296,14 @@ def test_a_hidden_data_sheet_is_reported(tmp_path: Path) -> None:
 def test_a_template_with_only_warnings_and_no_records_is_unusable(tmp_path: Path) -> None:
     """Else it conformed, and publishing it emptied the country's graph."""
     folder = _csv_folder(tmp_path, b"key,value\ncountry,PH\n")
-    (folder / "notes.csv").write_text("anything\nat all\n", encoding="utf-8")
+    (folder / "notes.csv").write_text("", encoding="utf-8")
     with pytest.raises(IngestError, match="no records found"):
         ingest(folder)
+    (folder / "notes.csv").write_text("anything\nat all\n", encoding="utf-8")
+    (finding,) = ingest(folder).findings  # rows in a sheet nobody reads: a violation
+    assert finding.severity == "Violation" and "'notes' is not part of the template" in (
+        finding.problem
+    )
 
 
 # -- aqkg.serve and aqkg query ---------------------------------------------------------------------
