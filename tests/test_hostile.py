@@ -22,11 +22,12 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from hostile import shapes
 from hostile.runner import ENTRY_POINTS, manifest, results
 from openpyxl import load_workbook
 from test_ingest import FIXTURE
 
-from aqkg import rdf_guards
+from aqkg import rdf_guards, rdf_input
 from aqkg.cli import main
 from aqkg.ingest import IngestError, ingest
 from aqkg.rdf_input import UnusableInputError, parse_triples
@@ -194,6 +195,32 @@ def test_a_literal_over_pyoxigraphs_limit_is_one_line_not_an_internal_error(
     _one_line_refusal(path, "at most 16 MB")
     assert main(["validate", str(path)]) == 2
     assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("term", "limit", "what"),
+    [
+        ("<urn:ex:{}>", rdf_input.MAX_IRI_CHARS, "an IRI"),
+        ('"{}"', rdf_input.MAX_LITERAL_CHARS, "a literal"),
+    ],
+)
+def test_iris_and_literals_are_bounded_as_they_stream(
+    tmp_path: Path, term: str, limit: int, what: str
+) -> None:
+    """150 IRIs of 1 MB each took validation to 1.9 GB."""
+    pad = limit - len(term.format("")) + 2  # the IRI's value has no <>, the literal no ""
+    at_limit = f"<urn:ex:a> <urn:ex:p> {term.format('x' * pad)} .\n"
+    assert parse_triples(_write(tmp_path / "at.nt", at_limit))
+    over = f"<urn:ex:a> <urn:ex:p> {term.format('x' * (pad + 1))} .\n"
+    _one_line_refusal(
+        _write(tmp_path / "over.nt", at_limit + over),
+        f"triple 2 holds {what} of {limit + 1} characters, over the {limit} character limit",
+    )
+
+
+def test_the_issues_long_iris_are_refused_at_the_first(tmp_path: Path) -> None:
+    path = shapes.ntriples_long_iris(tmp_path / "long.nt", count=3, length=1 << 20)
+    _one_line_refusal(path, f"triple 1 holds an IRI of {1 << 20} characters")
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,12 @@ def add_commands(sub: Any) -> None:
     publish = sub.add_parser("publish", help="validate and publish a country's data, versioned")
     publish.add_argument("source", type=Path, metavar="FILE")
     publish.add_argument("--country", required=True, metavar="XX")
+    publish.add_argument(
+        "--allow-removals",
+        action="store_true",
+        help="publish even when the submission removes over 20%% of the country's published "
+        "records",
+    )
     _where_options(publish)
     publish.set_defaults(handler=_cmd_publish)
 
@@ -150,9 +156,21 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     remote = _remote(args)
     try:
         if remote is None:
-            version = publish(args.source, args.country, store_path(args))
+            version = publish(
+                args.source,
+                args.country,
+                store_path(args),
+                allow_removals=args.allow_removals,
+                announce=print,
+            )
         else:
-            version = publish_endpoint.publish(args.source, args.country, remote)
+            version = publish_endpoint.publish(
+                args.source,
+                args.country,
+                remote,
+                allow_removals=args.allow_removals,
+                announce=print,
+            )
     except PublishError as error:
         if error.report is None:
             raise CliError(str(error)) from None

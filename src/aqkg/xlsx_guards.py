@@ -259,6 +259,7 @@ class _SheetCounter(ContentHandler):
         self.cell: tuple[int, int] | None = None
         self.formula = False
         self.value = False
+        self.in_value = False
 
     def startElementNS(
         self, name: tuple[str | None, str], qname: str | None, attrs: object
@@ -284,10 +285,17 @@ class _SheetCounter(ContentHandler):
             self.cell, self.formula, self.value = (self.row, self.column), False, False
         elif local == "f":
             self.formula = True
-        elif local in ("v", "is"):
+        elif local == "is":
+            self.value = True
+        self.in_value = local == "v"
+
+    def characters(self, content: str) -> None:
+        # openpyxl writes a formula with an empty <v></v>: a value only when there is text
+        if self.in_value and content.strip():
             self.value = True
 
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
+        self.in_value = False
         if name[1] == "c" and self.cell and self.formula and not self.value:
             self.scan.formulas_without_value.append(self.cell)
 

@@ -64,7 +64,10 @@ def _repeated(head: bytes, unit: bytes, count: int, tail: bytes) -> Iterable[byt
 def sheet_part(path: Path, title: str) -> str:
     """The part name of a sheet of a workbook written by `workbook` (sheets in order)."""
     with zipfile.ZipFile(path) as archive:
-        names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+        names = sorted(
+            (n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+            key=lambda n: int(re.sub(r"\D", "", n)),
+        )
     from openpyxl import load_workbook
 
     titles = load_workbook(path, read_only=True).sheetnames
