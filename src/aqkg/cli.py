@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (CliError, UnusableInputError, StoreError, QueryParamError, FileNotFoundError) as error:
-        print(f"aqkg: error: {error}", file=sys.stderr)
+        print(f"aqkg: error: {report_output.printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("aqkg: interrupted", file=sys.stderr)

@@ -143,7 +143,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     for finding in ingested.findings:
         line = f"{finding.severity.upper()} {where(finding)}: {finding.problem} {finding.fix}"
-        print(line, file=sys.stderr)
+        print(report_output.printable(line), file=sys.stderr)
     print(f"{ingested.records} records, {len(ingested.triples)} triples -> {args.output}")
     violations = [f for f in ingested.findings if f.severity == "Violation"]
     return EXIT_INVALID if violations else EXIT_OK
