@@ -230,3 +230,19 @@ def test_csv_columns_and_folder_size(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert read_tables(folder)
     (folder / "t.csv").write_text("y\n", encoding="utf-8")
     _refused(folder, "102 bytes is over the 100 byte limit")
+
+
+def test_records_in_all_sheets_at_the_limit_and_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each sheet under its row limit, the submission over its total (validation's memory)."""
+    monkeypatch.setattr(sheet_input, "MAX_RECORDS", 10)
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "a.csv").write_text("h\n" + "x\n" * 6, encoding="utf-8")
+    (folder / "b.csv").write_text("h\n" + "y\n" * 4, encoding="utf-8")
+    assert sum(len(t.rows) for t in read_tables(folder)) == 10
+    (folder / "b.csv").write_text("h\n" + "y\n" * 5, encoding="utf-8")
+    _refused(folder, "over 10 rows of records in all, the limit; split the submission")
+    book = shapes.workbook(tmp_path / "b.xlsx", {"s": [["h"], *([f"v{i}"] for i in range(11))]})
+    _refused(book, "over 10 rows of records in all")

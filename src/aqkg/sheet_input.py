@@ -32,6 +32,9 @@ from aqkg.xlsx_guards import (
 
 MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024  # a workbook, or all the CSV files of a folder
 MAX_FILES = 50  # CSV files in a folder (the template has 12)
+# Non-empty rows in all the sheets together: validation takes about 11 KB a record, so this
+# keeps a submission under 512 MB and 30 s (benchmarks/HOSTILE.md)
+MAX_RECORDS = 30_000
 
 
 class IngestError(Exception):
@@ -75,13 +78,28 @@ class Table:
 def read_tables(path: Path) -> list[Table]:
     """Every sheet (or CSV file) as a table, in the order of the file (or of the names)."""
     if path.is_dir():
-        return _read_csv_folder(path)
+        return _read_csv_folder(path, _Budget(path))
     if not path.is_file():
         raise IngestError(f"{path}: no such file or folder")
     if path.suffix.lower() != ".xlsx":
         raise IngestError(f"{path}: give an .xlsx workbook or a folder of CSV files")
     _check_size(path, path.stat().st_size)
-    return _read_workbook(path)
+    return _read_workbook(path, _Budget(path))
+
+
+class _Budget:
+    """The non-empty rows a submission may still hold, counted as they are read."""
+
+    def __init__(self, origin: Path) -> None:
+        self.origin, self.left = origin, MAX_RECORDS
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise IngestError(
+                f"{self.origin}: over {MAX_RECORDS} rows of records in all, the limit; split "
+                "the submission into several files, published one after the other"
+            )
 
 
 def _check_size(path: Path, size: int) -> None:
@@ -94,7 +112,7 @@ def _check_size(path: Path, size: int) -> None:
 # -- workbooks -----------------------------------------------------------------------------
 
 
-def _read_workbook(path: Path) -> list[Table]:
+def _read_workbook(path: Path, budget: _Budget) -> list[Table]:
     from openpyxl import load_workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -108,7 +126,8 @@ def _read_workbook(path: Path) -> list[Table]:
                 assert isinstance(sheet, ReadOnlyWorksheet)
                 sheet.reset_dimensions()  # a stale <dimension> would hide the rows after it
                 rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-                table = _table(sheet.title, rows, path)
+                table = Table(sheet.title, [], [])
+                _fill(table, rows, path, budget)
                 table.hidden = sheet.sheet_state != "visible"
                 _report_formulas(table, scan)
                 tables.append(table)
@@ -153,7 +172,7 @@ def _report_formulas(table: Table, scan: WorkbookScan) -> None:
 # -- CSV folders ---------------------------------------------------------------------------
 
 
-def _read_csv_folder(folder: Path) -> list[Table]:
+def _read_csv_folder(folder: Path, budget: _Budget) -> list[Table]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
     if not files:
         raise IngestError(f"{folder}: no CSV files in this folder")
@@ -163,10 +182,10 @@ def _read_csv_folder(folder: Path) -> list[Table]:
             "has 12); remove the others"
         )
     _check_size(folder, sum(p.stat().st_size for p in files))
-    return [_read_csv(file) for file in files]
+    return [_read_csv(file, budget) for file in files]
 
 
-def _read_csv(file: Path) -> Table:
+def _read_csv(file: Path, budget: _Budget) -> Table:
     data = file.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -185,7 +204,7 @@ def _read_csv(file: Path) -> Table:
             yield tuple(_uncsv(v) for v in record)
 
     try:
-        _fill(table, records(), file)
+        _fill(table, records(), file, budget)
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise IngestError(
@@ -230,13 +249,7 @@ def _uncsv(value: str) -> str:
 # -- tables --------------------------------------------------------------------------------
 
 
-def _table(name: str, rows: Iterator[tuple[object, ...]], origin: Path) -> Table:
-    table = Table(name, [], [])
-    _fill(table, rows, origin)
-    return table
-
-
-def _fill(table: Table, rows: Iterator[tuple[object, ...]], origin: Path) -> None:
+def _fill(table: Table, rows: Iterator[tuple[object, ...]], origin: Path, budget: _Budget) -> None:
     """Rows numbered as a spreadsheet program shows them; a value in a column without a header
     is reported (it would be lost)."""
     for number, values in enumerate(rows, start=1):
@@ -257,6 +270,7 @@ def _fill(table: Table, rows: Iterator[tuple[object, ...]], origin: Path) -> Non
             continue
         _unnamed(table, number, cells)
         if any(cells):
+            budget.spend()
             table.rows.append((number, dict(zip(table.headers, cells, strict=False))))
 
 

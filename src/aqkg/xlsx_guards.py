@@ -39,7 +39,8 @@ MAX_SHARED_STRINGS = 1_000_000
 MAX_STYLE_ELEMENTS = 250_000
 # any other part (theme, drawing, comments, relationships...) is small in a real workbook
 MAX_OTHER_ELEMENTS = 100_000
-MAX_ROWS = 50_000
+# with MAX_RECORDS (aqkg.sheet_input): 50,000 qualification rows took validation to 647 MB, 33 s
+MAX_ROWS = 30_000
 # the template's widest sheet has 13 columns, its lists sheet fewer than 20: a margin for
 # notes an officer adds
 MAX_COLUMNS = 50
