@@ -361,7 +361,8 @@ def _using_store(store_path: Path, action: Callable[[ox.Store], T], what: str) -
     store = _open_for_writing(store_path)
     writer = store_path.parent / WRITER
     try:
-        _write_atomic(writer, _writer_record(what))
+        # advisory, for a command waiting for the lock: no fsync (a torn record reads as none)
+        writer.write_bytes(_writer_record(what))
         return action(store)
     except BaseException as error:
         # The traceback's frames hold the store (and the validation context around it): clear
