@@ -159,6 +159,15 @@ def test_columns_at_the_limit_and_over(tmp_path: Path) -> None:
     _refused(over, f"sheet 's', row 2: a cell in column {limit + 1}, over the {limit} column")
 
 
+def test_cells_naming_one_column_count_too(tmp_path: Path) -> None:
+    limit = xlsx_guards.MAX_COLUMNS
+    cell = b'<c r="A2" t="inlineStr"><is><t>x</t></is></c>'
+    rows = [b'<row r="2">' + cell * limit + b"</row>"]
+    assert read_tables(shapes.sheet_rows(_book(tmp_path), "s", rows))
+    over = [b'<row r="2">' + cell * (limit + 1) + b"</row>"]
+    _refused(shapes.sheet_rows(_book(tmp_path), "s", over), f"row 2: over {limit} cells")
+
+
 def test_the_issues_wide_workbook_is_refused_at_its_header(tmp_path: Path) -> None:
     path = shapes.wide_sheet(_book(tmp_path), "s", columns=16_384, rows=10_000)
     _refused(path, "row 1: a cell in column 51, over the 50 column limit")

@@ -257,6 +257,7 @@ class _SheetCounter(ContentHandler):
         self.title, self.scan = scan.title, scan
         self.row = 0
         self.column = 0
+        self.cells = 0
         self.cell: tuple[int, int] | None = None
         self.formula = False
         self.value = False
@@ -269,7 +270,7 @@ class _SheetCounter(ContentHandler):
         if local == "row":
             reference = _attribute(attrs, "r")
             self.row = int(reference) if reference.isdigit() else self.row + 1
-            self.column = 0
+            self.column = self.cells = 0
             if self.row > MAX_ROWS:
                 raise _Stop(
                     f"sheet {self.title!r} has a row {self.row}, over the {MAX_ROWS} row limit; "
@@ -282,6 +283,13 @@ class _SheetCounter(ContentHandler):
                     f"sheet {self.title!r}, row {self.row}: a cell in column {self.column}, over "
                     f"the {MAX_COLUMNS} column limit (the template has fewer); delete the "
                     "columns after the template's last one"
+                )
+            self.cells += 1
+            # openpyxl keeps every cell of a row, even many naming one column
+            if self.cells > MAX_COLUMNS:
+                raise _Stop(
+                    f"sheet {self.title!r}, row {self.row}: over {MAX_COLUMNS} cells, the "
+                    "column limit; delete the columns after the template's last one"
                 )
             self.cell, self.formula, self.value = (self.row, self.column), False, False
         elif local == "f":
