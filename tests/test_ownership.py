@@ -40,6 +40,10 @@ TRESPASSING = (
     aqkg:inFramework <https://w3id.org/aqkg/id/framework/TH/TNQF> ; aqkg:rank 9 .
 """
 )
+PH_RECORD = (
+    "<https://w3id.org/aqkg/id/qualification/PH/X> <http://www.w3.org/2004/02/skos/core#"
+    'prefLabel> "X"@en .\n'
+)
 FOREIGN = {
     ID + "qualification/TH/DSD-BEW-L1": "TH",
     ID + "level/ASEAN/AQRF-5": "the regional curation (ASEAN)",
@@ -139,13 +143,17 @@ def test_cli_validate_takes_the_country_or_infers_it(
     assert main(["validate", "--country", "PH", str(path)]) == 1
     out = capsys.readouterr().out
     assert out.count("is a record of") == len(FOREIGN)
-    # without --country the file is TH's (two of its records are TH's): TH's are its own
+    # without --country the file is TH's (its only member state's records are TH's)
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert "qualification/TH/DSD-BEW-L1 is a record" not in out
     assert "level/ASEAN/AQRF-5 is a record of the regional curation (ASEAN)" in out
     assert main(["validate", "--country", "XY", str(path)]) == 2
     assert "'XY' is not an ASEAN member state code" in capsys.readouterr().err
+    # records of two member states: curated data (aqkg synth's, say), not one's submission
+    both = _turtle(tmp_path, TRESPASSING + PH_RECORD, "both.ttl")
+    main(["validate", str(both)])
+    assert "is a record of" not in capsys.readouterr().out
 
 
 def test_publish_refuses_foreign_records_and_changes_nothing(

@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
         "--country",
         metavar="XX",
         help="check RDF files as XX's submission: only XX's records may be described "
-        "(default: the member state most records belong to; a template names its own)",
+        "(default: the member state the records belong to, when they are one's; a template "
+        "names its own)",
     )
     validate.set_defaults(handler=_cmd_validate)
 

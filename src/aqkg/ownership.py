@@ -25,7 +25,6 @@ the rule `issue 17` builds on to keep everything but the submitted records in th
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -110,12 +109,11 @@ class Trespass:
 
 
 def submitter(subjects: Iterable[str]) -> str | None:
-    """The member state a file's records belong to (the most of them), or None when it
-    describes no member state's record (a regional curation file)."""
-    counts = Counter(owner for s in subjects if (owner := record_owner(s)) not in (None, REGIONAL))
-    if not counts:
-        return None
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    """The member state a file's records belong to, when they belong to one (the regional
+    curation's records and sources aside); None for a file of several member states' records
+    or of regional ones only (curated data: `aqkg build` checks it)."""
+    owners = {owner for s in subjects if (owner := record_owner(s)) not in (None, REGIONAL)}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def trespasses(submission: ox.Store, country: str, described: dict[str, str]) -> list[Trespass]:

@@ -35,8 +35,8 @@ def validate_files(
     paths: Sequence[Path], context: EmbeddedStore | None = None, country: str | None = None
 ) -> Report:
     """Validate the union of `paths` as `country`'s submission (by default the member state
-    most of its records belong to, see aqkg.ownership.submitter); raises UnusableInputError
-    if one cannot be parsed."""
+    its records belong to when they are one's, see aqkg.ownership.submitter); raises
+    UnusableInputError if one cannot be parsed."""
     submission = (
         shacl_engine.DataStore()
     )  # streamed in: a million triples as Python objects take ~500 MB

@@ -836,6 +836,7 @@ def _shapes() -> Any:
 
 @generator("turtle-foreign-records")
 def _foreign_records(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes()  # puts tests/ on the path
     from test_ownership import TRESPASSING
 
     (folder / "foreign.ttl").write_text(TRESPASSING, encoding="utf-8")
