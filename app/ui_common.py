@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -170,6 +170,21 @@ def sources_markdown(sources: Sequence[explore.SourceDoc]) -> str:
 def _document(s: explore.SourceDoc) -> str:
     imprint = ", ".join(p for p in (s.publisher, s.year) if p)
     return f"- [{s.title}]({s.url}) — {imprint}" if s.url else f"- {s.title} — {s.publisher}"
+
+
+def table(name: str, rows: Sequence[Mapping[str, Any]], **options: Any) -> None:
+    """A table, and its CSV through the project's own download (formulas defused, as the CLI
+    writes them): the table widget's own export is off (client.disableDataExport)."""
+    st.dataframe(rows, **options)
+    if rows:
+        st.download_button(
+            f"Download {name} (CSV)",
+            explore.table_csv(rows),
+            f"{name}.csv",
+            "text/csv",
+            key=f"download_{name}",
+            on_click="ignore",
+        )
 
 
 def empty_state(message: str) -> None:

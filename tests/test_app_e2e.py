@@ -114,6 +114,14 @@ def wait_for_health(url: str, server: subprocess.Popen[bytes], log: object) -> N
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     """Debian's headless Chromium through chromedriver; no download, no network."""
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def chromium(profile: Path) -> WebDriver:
     for binary in (CHROMIUM, CHROMEDRIVER):
         if not Path(binary).exists():
             pytest.fail(
@@ -124,13 +132,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     options.binary_location = CHROMIUM
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument(f"--user-data-dir={profile}")
     options.add_argument("--window-size=1400,1900")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
 def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
@@ -210,4 +214,29 @@ def test_a_deep_link_opens_a_recognition(app_url: str, browser: WebDriver) -> No
     browser.get(f"{app_url}/recognition?qualification=TH/DSD-BRK-PLS-L1&to=KH")
     present(browser, '//*[@data-testid="stMetricValue"][contains(., "MRS corridor")]')
     assert "KH/ILLUS-BRK" in page_text(browser)
+    assert_no_traceback(browser)
+
+
+def test_a_second_user_is_served_while_an_oversized_upload_is_refused(
+    app_url: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    """Before: one 171 KB workbook took the Streamlit process to 4.3 GB and every user down."""
+    from hostile import shapes
+    from test_ingest import make_workbook
+
+    from aqkg.sources import load_project_files
+
+    wide = shapes.wide_sheet(make_workbook(tmp_path / "wide.xlsx", load_project_files()), "units")
+    browser.get(f"{app_url}/validate")
+    upload = present(browser, '//input[@type="file"]')
+    second = chromium(tmp_path / "second-profile")
+    try:
+        upload.send_keys(str(wide))
+        second.get(f"{app_url}/frameworks?countries=PH")
+        present(second, '//*[contains(text(), "AQRF — ASEAN Qualifications Reference Framework")]')
+        assert_no_traceback(second)
+    finally:
+        second.quit()
+    present(browser, '//*[contains(., "over the 50 column limit")]')
+    assert "wide.xlsx: sheet 'units', row 1: a cell in column 51" in page_text(browser)
     assert_no_traceback(browser)

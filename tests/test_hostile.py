@@ -22,18 +22,20 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from hostile import shapes
 from hostile.runner import ENTRY_POINTS, manifest, results
 from openpyxl import load_workbook
 from test_ingest import FIXTURE
 
-from aqkg import rdf_guards
+from aqkg import rdf_guards, rdf_input
 from aqkg.cli import main
-from aqkg.ingest import MAX_UNPACKED_BYTES, IngestError, ingest
+from aqkg.ingest import IngestError, ingest
 from aqkg.rdf_input import UnusableInputError, parse_triples
 from aqkg.results import as_delimited
 from aqkg.serve import FormatChoice, Job, Success, evaluate, mentions_file_iri, refusal
 from aqkg.store import EmbeddedStore, SelectResult
 from aqkg.templates import write_template
+from aqkg.xlsx_guards import MAX_UNPACKED_BYTES
 
 TIME_LIMIT_SECONDS = 15.0
 MEMORY_LIMIT_BYTES = 500 << 20
@@ -196,6 +198,32 @@ def test_a_literal_over_pyoxigraphs_limit_is_one_line_not_an_internal_error(
 
 
 @pytest.mark.parametrize(
+    ("term", "limit", "what"),
+    [
+        ("<urn:ex:{}>", rdf_input.MAX_IRI_CHARS, "an IRI"),
+        ('"{}"', rdf_input.MAX_LITERAL_CHARS, "a literal"),
+    ],
+)
+def test_iris_and_literals_are_bounded_as_they_stream(
+    tmp_path: Path, term: str, limit: int, what: str
+) -> None:
+    """150 IRIs of 1 MB each took validation to 1.9 GB."""
+    pad = limit - len(term.format("")) + 2  # the IRI's value has no <>, the literal no ""
+    at_limit = f"<urn:ex:a> <urn:ex:p> {term.format('x' * pad)} .\n"
+    assert parse_triples(_write(tmp_path / "at.nt", at_limit))
+    over = f"<urn:ex:a> <urn:ex:p> {term.format('x' * (pad + 1))} .\n"
+    _one_line_refusal(
+        _write(tmp_path / "over.nt", at_limit + over),
+        f"triple 2 holds {what} of {limit + 1} characters, over the {limit} character limit",
+    )
+
+
+def test_the_issues_long_iris_are_refused_at_the_first(tmp_path: Path) -> None:
+    path = shapes.ntriples_long_iris(tmp_path / "long.nt", count=3, length=1 << 20)
+    _one_line_refusal(path, f"triple 1 holds an IRI of {1 << 20} characters")
+
+
+@pytest.mark.parametrize(
     ("name", "text"),
     [("empty.ttl", ""), ("dropped.jsonld", '{"@id": "urn:ex:a b", "urn:ex:p": "x"}')],
 )
@@ -295,9 +323,14 @@ def test_a_hidden_data_sheet_is_reported(tmp_path: Path) -> None:
 def test_a_template_with_only_warnings_and_no_records_is_unusable(tmp_path: Path) -> None:
     """Else it conformed, and publishing it emptied the country's graph."""
     folder = _csv_folder(tmp_path, b"key,value\ncountry,PH\n")
-    (folder / "notes.csv").write_text("anything\nat all\n", encoding="utf-8")
+    (folder / "notes.csv").write_text("", encoding="utf-8")
     with pytest.raises(IngestError, match="no records found"):
         ingest(folder)
+    (folder / "notes.csv").write_text("anything\nat all\n", encoding="utf-8")
+    (finding,) = ingest(folder).findings  # rows in a sheet nobody reads: a violation
+    assert finding.severity == "Violation" and "'notes' is not part of the template" in (
+        finding.problem
+    )
 
 
 # -- aqkg.serve and aqkg query ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 from openpyxl import load_workbook
 
-from aqkg import ingest as ingest_module
+from aqkg import sheet_input
 from aqkg.ingest import IngestError, ingest
 from aqkg.sheet_report import FORMATTERS, SheetReport, validate_spreadsheet
 from aqkg.sources import load_project_files
@@ -245,7 +245,7 @@ def test_unusable_input_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         with pytest.raises(IngestError) as caught:
             ingest(path)
         assert "\n" not in str(caught.value) and str(path) in str(caught.value)
-    monkeypatch.setattr(ingest_module, "MAX_SPREADSHEET_BYTES", 10)
+    monkeypatch.setattr(sheet_input, "MAX_SPREADSHEET_BYTES", 10)
     with pytest.raises(IngestError, match="byte limit"):
         ingest(FIXTURE)
 

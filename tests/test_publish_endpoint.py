@@ -163,7 +163,9 @@ def test_publish_history_diff_and_rollback_on_the_endpoint(
         "PH",
     )
     assert published.returncode == 0, published.stderr
-    assert published.stdout.startswith("published PH v2")
+    read, announced = published.stdout.splitlines()
+    assert read.startswith("read v2.xlsx: mappings 1 row(s)")  # announced before committing
+    assert announced.startswith("published PH v2")
     listed = _cli(remote, "history", "PH")
     assert [line.split()[0] for line in listed.stdout.splitlines()] == ["v1", "v2"]
     changes = _cli(remote, "diff", "PH", "1", "2").stdout

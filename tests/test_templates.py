@@ -108,7 +108,7 @@ def test_bad_country_or_output_is_refused(tmp_path: Path) -> None:
 
 
 def test_csv_cells_are_protected_and_read_back() -> None:
-    from aqkg.ingest import _uncsv
+    from aqkg.sheet_input import _uncsv
     from aqkg.templates import csv_safe
 
     for text in ("=1+1", "+1", "-1", "@A1"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import curation, data, linked_select, run_page
+from ui_common import curation, data, linked_select, run_page, table
 
 from aqkg import explore
 from aqkg.store import EmbeddedStore
@@ -27,7 +27,8 @@ def body(store: EmbeddedStore) -> None:
 
     st.subheader(f"ASEAN Mutual Recognition Arrangements ({len(mras)})")
     if mras:
-        st.dataframe(
+        table(
+            "mras",
             [
                 {
                     "profession": ", ".join(m.professions),
@@ -56,7 +57,8 @@ def body(store: EmbeddedStore) -> None:
         _corridor(corridor, total)
 
     st.subheader("The MRS roadmap")
-    st.dataframe(
+    table(
+        "roadmap-steps",
         [
             {
                 "step": s.rank,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from ui_common import curation, data, linked_multiselect, run_page, sources_markdown
+from ui_common import curation, data, linked_multiselect, run_page, sources_markdown, table
 
 from aqkg import explore
 from aqkg.store import EmbeddedStore
@@ -41,7 +41,7 @@ def body(store: EmbeddedStore) -> None:
             "stand at their own rank (grey), which is not a referencing. Hover a level "
             "for its descriptors."
         )
-    st.dataframe(_side_by_side(frameworks), hide_index=True, width="stretch")
+    table("frameworks", _side_by_side(frameworks), hide_index=True, width="stretch")
 
     for fw in frameworks:
         _framework_details(fw)
@@ -113,7 +113,8 @@ def _framework_details(fw: explore.Framework) -> None:
         if not fw.is_aqrf:
             _referencing(fw)
         st.markdown("**Levels and descriptors**")
-        st.dataframe(
+        table(
+            f"levels-{fw.code}",
             [
                 {
                     "rank": lv.rank,

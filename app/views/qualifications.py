@@ -10,6 +10,7 @@ from ui_common import (
     linked_select,
     run_page,
     sources_markdown,
+    table,
 )
 
 from aqkg import explore
@@ -57,7 +58,8 @@ def _qualifications() -> None:
     elif not found:
         st.info("No qualification matches: clear a filter or try a shorter search.")
     else:
-        st.dataframe(
+        table(
+            "qualifications",
             [
                 {
                     "reference": q.reference,
@@ -123,7 +125,8 @@ def _detail(reference: str) -> None:
     )
     st.markdown("**Occupations**")
     if detail.occupations:
-        st.dataframe(
+        table(
+            "occupations",
             [
                 {
                     "occupation": o.title,
@@ -139,7 +142,8 @@ def _detail(reference: str) -> None:
         st.caption("No occupation recorded.")
     st.markdown(f"**Competency units ({len(detail.units)})**")
     if detail.units:
-        st.dataframe(
+        table(
+            "units",
             [
                 {"code": u.code, "title": u.title, "standard": u.standard, "curation": u.curation}
                 for u in detail.units
@@ -151,7 +155,8 @@ def _detail(reference: str) -> None:
         st.caption("No unit recorded.")
     st.markdown(f"**Unit mappings ({len(detail.mappings)})**")
     if detail.mappings:
-        st.dataframe(
+        table(
+            "unit-mappings",
             [
                 {
                     "unit": m.unit_code,
@@ -182,7 +187,7 @@ def _occupations() -> None:
         "not an identity."
     )
     if records:
-        st.dataframe(records, hide_index=True, width="stretch")
+        table("isco-occupations", records, hide_index=True, width="stretch")
     else:
         st.info("No occupation is linked to that ISCO-08 group.")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import data, one_line, run_page
+from ui_common import data, endpoint_url, one_line, run_page, store_path
 
 from aqkg import explore
 from aqkg.store import EmbeddedStore
@@ -30,7 +30,10 @@ def body(store: EmbeddedStore) -> None:
         return
     with st.spinner("Validating…"):
         try:
-            outcome = explore.validate_upload(upload.name, upload.getvalue(), store)
+            if endpoint_url():  # the worker opens the embedded store; an endpoint stays here
+                outcome = explore.validate_upload(upload.name, upload.getvalue(), store)
+            else:
+                outcome = explore.validate_in_worker(upload.name, upload.getvalue(), store_path())
         except explore.ExploreError as error:
             st.error(one_line(error))
             return
@@ -64,7 +67,14 @@ def _report(outcome: explore.ValidationOutcome) -> None:
         st.success(f"{outcome.name} conforms: {verdict}.")
     else:
         st.error(f"{outcome.name} does not conform: {verdict}.")
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
+    middle.download_button(
+        "Download findings (CSV)",
+        explore.findings_csv(outcome),
+        f"{outcome.name}.findings.csv",
+        "text/csv",
+        on_click="ignore",
+    )
     left.download_button(
         "Download report (JSON)",
         explore.outcome_json(outcome),

@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (CliError, UnusableInputError, StoreError, QueryParamError, FileNotFoundError) as error:
-        print(f"aqkg: error: {error}", file=sys.stderr)
+        print(f"aqkg: error: {report_output.printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("aqkg: interrupted", file=sys.stderr)
@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--store", type=Path, help="store holding the vocabularies to check against"
+    )
+    validate.add_argument(
+        "--country",
+        metavar="XX",
+        help="check RDF files as XX's submission: only XX's records may be described "
+        "(default: the member state the records belong to, when they are one's; a template "
+        "names its own)",
     )
     validate.set_defaults(handler=_cmd_validate)
 
@@ -211,12 +218,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if spreadsheets:
         if len(args.files) > 1:
             raise CliError("validate one spreadsheet (XLSX or CSV folder) at a time")
-        return validate_spreadsheet(spreadsheets[0], args.format, context)
+        return validate_spreadsheet(spreadsheets[0], args.format, context, args.country)
     if args.format not in report_output.FORMATTERS:
         raise CliError(f"--format {args.format} is for spreadsheets; use text, json or turtle")
-    result = validate_files(args.files, context)
+    result = validate_files(args.files, context, _country_option(args.country))
     print(report_output.FORMATTERS[args.format](result))
     return EXIT_OK if result.conforms else EXIT_INVALID
+
+
+def _country_option(country: str | None) -> str | None:
+    from aqkg.templates import TemplateError, check_country
+
+    try:
+        return check_country(country) if country else None
+    except TemplateError as error:
+        raise CliError(str(error)) from None
 
 
 # -- query ---------------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ def add_commands(sub: Any) -> None:
     publish = sub.add_parser("publish", help="validate and publish a country's data, versioned")
     publish.add_argument("source", type=Path, metavar="FILE")
     publish.add_argument("--country", required=True, metavar="XX")
+    publish.add_argument(
+        "--allow-removals",
+        action="store_true",
+        help="publish even when the submission removes over 20%% of the country's published "
+        "records",
+    )
     _where_options(publish)
     publish.set_defaults(handler=_cmd_publish)
 
@@ -98,13 +104,15 @@ def is_spreadsheet(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() == ".xlsx"
 
 
-def validate_spreadsheet(path: Path, fmt: str, context: EmbeddedStore | None) -> int:
+def validate_spreadsheet(
+    path: Path, fmt: str, context: EmbeddedStore | None, country: str | None = None
+) -> int:
     from aqkg.ingest import IngestError
     from aqkg.sheet_report import FORMATTERS, validate_spreadsheet
     from aqkg.sources import load_project_files
 
     try:
-        report, _ = validate_spreadsheet(path, context or load_project_files())
+        report, _ = validate_spreadsheet(path, context or load_project_files(), country)
     except IngestError as error:
         raise CliError(str(error)) from None
     emit(FORMATTERS[fmt](report))
@@ -135,7 +143,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     for finding in ingested.findings:
         line = f"{finding.severity.upper()} {where(finding)}: {finding.problem} {finding.fix}"
-        print(line, file=sys.stderr)
+        print(report_output.printable(line), file=sys.stderr)
     print(f"{ingested.records} records, {len(ingested.triples)} triples -> {args.output}")
     violations = [f for f in ingested.findings if f.severity == "Violation"]
     return EXIT_INVALID if violations else EXIT_OK
@@ -148,9 +156,21 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     remote = _remote(args)
     try:
         if remote is None:
-            version = publish(args.source, args.country, store_path(args))
+            version = publish(
+                args.source,
+                args.country,
+                store_path(args),
+                allow_removals=args.allow_removals,
+                announce=print,
+            )
         else:
-            version = publish_endpoint.publish(args.source, args.country, remote)
+            version = publish_endpoint.publish(
+                args.source,
+                args.country,
+                remote,
+                allow_removals=args.allow_removals,
+                announce=print,
+            )
     except PublishError as error:
         if error.report is None:
             raise CliError(str(error)) from None

@@ -9,29 +9,33 @@ used twice in a sheet, a code that cannot be an identifier) are returned as find
 their cell, not raised: only unusable input (no file, too big, not a workbook, no country)
 raises IngestError.
 
-Reading is safe for files from the public: values are read, never formulas
-(openpyxl data_only), files over MAX_SPREADSHEET_BYTES (or unpacking to over
-MAX_UNPACKED_BYTES) or sheets over MAX_ROWS are refused, a hidden sheet is reported, and nothing
-is fetched from the network.
+The tables are read by `aqkg.sheet_input` (every row, bounded memory, safe for files from the
+public). Sheets are matched to the template by their exact names, trimmed: a twin differing
+only by case or spaces, or a sheet the template does not have, is a violation naming it, and a
+hidden sheet is reported.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from aqkg.sheet_input import (
+    MAX_SPREADSHEET_BYTES,
+    IngestError,
+    Row,
+    SheetFinding,
+    Table,
+    read_tables,
+)
 from aqkg.templates import (
     ABOUT_SHEET,
     FIRST_DATA_ROW,
-    FORMULA_STARTS,
+    LISTS_SHEET,
     ColumnSpec,
     Mapping,
     SheetSpec,
@@ -40,9 +44,7 @@ from aqkg.templates import (
     load_mapping,
 )
 
-MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 50_000
+__all__ = ["MAX_SPREADSHEET_BYTES", "IngestError", "SheetFinding", "ingest"]
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -58,26 +60,6 @@ LITERAL_FORMS = {
     "xsd:date": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "write a date as YYYY-MM-DD"),
     "xsd:gYear": (re.compile(r"^\d{4}$"), "write a year with four digits, such as 2019"),
 }
-
-
-class IngestError(Exception):
-    """The input cannot be read as a submission template; the message is one line."""
-
-
-@dataclass(frozen=True)
-class SheetFinding:
-    """One problem, located where the officer can fix it."""
-
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: str | None
-    severity: str
-    problem: str
-    fix: str
-    focus: str | None = None
-    path: str | None = None
-    shape: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,146 +102,19 @@ class Ingested:
         return len(self.provenance.rows)
 
 
-Row = dict[str, str | None]
-
-
-@dataclass
-class Table:
-    name: str
-    headers: list[str]
-    rows: list[tuple[int, Row]]
-    hidden: bool = False
-
-
-# -- reading tables ------------------------------------------------------------------------
-
-
-def read_tables(path: Path) -> dict[str, Table]:
-    """Every sheet (or CSV file) as a table keyed by lower-case name; rows numbered as shown,
-    from row 2 (the description and example rows are dropped by the sheet reader)."""
-    if path.is_dir():
-        return _read_csv_folder(path)
-    if not path.is_file():
-        raise IngestError(f"{path}: no such file or folder")
-    if path.suffix.lower() != ".xlsx":
-        raise IngestError(f"{path}: give an .xlsx workbook or a folder of CSV files")
-    _check_size(path)
-    return _read_workbook(path)
-
-
-def _check_size(path: Path) -> None:
-    size = path.stat().st_size
-    if size > MAX_SPREADSHEET_BYTES:
-        raise IngestError(
-            f"{path}: {size} bytes is over the {MAX_SPREADSHEET_BYTES} byte limit; split the file"
-        )
-
-
-def _read_workbook(path: Path) -> dict[str, Table]:
-    from openpyxl import load_workbook
-
-    _check_unpacked_size(path)
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            tables = {}
-            for sheet in workbook.worksheets:
-                table = _table(sheet.title, sheet.iter_rows(values_only=True), path)
-                table.hidden = sheet.sheet_state != "visible"
-                tables[sheet.title.strip().lower()] = table
-            return tables
-        finally:
-            workbook.close()
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError) as error:
-        raise IngestError(f"{path}: not a readable .xlsx workbook ({error})") from None
-    except SyntaxError as error:  # xml.etree's ParseError: malformed XML, an entity bomb
-        raise IngestError(f"{path}: not a readable .xlsx workbook (bad XML: {error})") from None
-
-
-def _check_unpacked_size(path: Path) -> None:
-    """Refuse a workbook that unpacks to more than MAX_UNPACKED_BYTES (a 'zip bomb': a few MB
-    of compressed XML can unpack to GBs, which openpyxl would read into memory). zipfile never
-    unpacks more than the sizes checked here."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as error:
-        raise IngestError(f"{path}: not a readable .xlsx workbook ({error})") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise IngestError(
-            f"{path}: unpacks to {unpacked} bytes, over the {MAX_UNPACKED_BYTES} byte limit; "
-            "split the file"
-        )
-
-
-def _read_csv_folder(folder: Path) -> dict[str, Table]:
-    tables = {}
-    for file in sorted(folder.glob("*.csv")):
-        _check_size(file)
-        try:
-            with file.open(encoding="utf-8-sig", newline="") as handle:
-                rows = (tuple(_uncsv(v) for v in row) for row in csv.reader(handle))
-                tables[file.stem.strip().lower()] = _table(file.stem, rows, file)
-        except UnicodeDecodeError as error:
-            raise IngestError(
-                f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); "
-                "save it as 'CSV UTF-8'"
-            ) from None
-        except csv.Error as error:  # e.g. a field over csv.field_size_limit()
-            raise IngestError(f"{file}: not readable as CSV ({error})") from None
-    if not tables:
-        raise IngestError(f"{folder}: no CSV files in this folder")
-    return tables
-
-
-def _uncsv(value: str) -> str:
-    """Undo the ' that protects CSV text from being read as a formula."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
-
-
-def _table(name: str, rows: Iterator[tuple[object, ...]], origin: Path) -> Table:
-    headers: list[str] = []
-    table = Table(name.strip().lower(), headers, [])
-    for number, values in enumerate(rows, start=1):
-        if number > MAX_ROWS:
-            raise IngestError(f"{origin}: sheet {name} has over {MAX_ROWS} rows; split the file")
-        cells = [_normalise(v) for v in values]
-        if number == 1:
-            headers.extend((c or "").strip().lower() for c in cells)
-        elif any(cells):
-            table.rows.append((number, dict(zip(headers, cells, strict=False))))
-    return table
-
-
-def _normalise(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    return text or None
-
-
 # -- ingest --------------------------------------------------------------------------------
 
 
 def ingest(path: Path, country: str | None = None) -> Ingested:
     """Read a filled template into triples with provenance and cell-level findings."""
-    tables = read_tables(path)
-    country = _country(tables, country, path)
     mapping = load_mapping()
-    result = Ingested(country, str(path))
-    known = {spec.name for spec in mapping.sheets} | {ABOUT_SHEET, "lists"}
+    known = [spec.name for spec in mapping.sheets] + [ABOUT_SHEET, LISTS_SHEET]
+    tables, findings = _match_sheets(read_tables(path), known)
+    country = _country(tables, country, path)
+    result = Ingested(country, str(path), findings=findings)
     for name, table in tables.items():
-        if name not in known:
-            result.findings.append(_warning(table.name, None, None, f"sheet {table.name!r}"))
-        elif table.hidden and name != "lists":  # rows nobody looked at would be published
+        result.findings.extend(table.findings)
+        if table.hidden and name != LISTS_SHEET:  # rows nobody looked at would be published
             result.findings.append(_hidden(table.name))
     for spec in mapping.sheets:
         if spec.name in tables:
@@ -269,6 +124,56 @@ def ingest(path: Path, country: str | None = None) -> Ingested:
     if not result.triples and all(f.severity != "Violation" for f in result.findings):
         raise IngestError(f"{path}: no records found (data starts at row {FIRST_DATA_ROW})")
     return result
+
+
+def _match_sheets(
+    tables: list[Table], known: list[str]
+) -> tuple[dict[str, Table], list[SheetFinding]]:
+    """The template's sheets by name, matched exactly after trimming spaces. A second sheet
+    with the same name or one differing only by case or spaces, and a sheet the template does
+    not have, are violations naming the sheets: their rows are not read."""
+    matched: dict[str, Table] = {}
+    findings = []
+    seen: dict[str, Table] = {}
+    # exact names first, so the template's own sheet is the one read
+    for table in sorted(tables, key=lambda t: t.key not in known):
+        loose = _loose(table.key)
+        if loose in seen:
+            findings.append(_twin(seen[loose], table))
+            continue
+        seen[loose] = table
+        if table.key in known:
+            matched[table.key] = table
+        elif table.rows or any(table.headers):
+            findings.append(_unknown(table, next((k for k in known if _loose(k) == loose), None)))
+    return matched, findings
+
+
+def _loose(name: str) -> str:
+    return "".join(name.lower().split())
+
+
+def _twin(first: Table, second: Table) -> SheetFinding:
+    return SheetFinding(
+        second.name,
+        None,
+        None,
+        None,
+        "Violation",
+        f"sheets {first.name!r} and {second.name!r} have one name, but for case or spaces: "
+        f"only {first.name!r} is read",
+        f"Move the rows of {second.name!r} into {first.name!r} and delete {second.name!r}.",
+    )
+
+
+def _unknown(table: Table, like: str | None) -> SheetFinding:
+    if like is not None:
+        problem = f"sheet {table.name!r} is named like the template's {like!r}, but not exactly"
+        fix = f"Rename it {like!r}: its rows are not read."
+    else:
+        problem = f"sheet {table.name!r} is not part of the template: its rows are not read"
+        fix = "Move its rows to the template's sheets, or delete the sheet."
+    return SheetFinding(table.name, None, None, None, "Violation", problem, fix)
 
 
 def _country(tables: dict[str, Table], given: str | None, path: Path) -> str:

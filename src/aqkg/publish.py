@@ -36,7 +36,9 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
@@ -58,6 +60,14 @@ T = TypeVar("T")
 PUBLISHED_GRAPH_BASE = GRAPH_BASE + "published/"
 MANIFEST = "manifest.json"
 PENDING = "pending.json"
+# Beside the store: who holds its write lock, and since when (for the one waiting).
+WRITER = "writer.json"
+# A publish waits this long for another command's write lock, then refuses.
+LOCK_WAIT_SECONDS = 10.0
+# A publish removing more than this share of a country's published records is refused unless
+# allowed: a sheet left out, a filter on, a stale <dimension> would look like this.
+MAX_REMOVED_SHARE = 0.2
+Announce = Callable[[str], None]
 
 
 class PublishError(Exception):
@@ -211,17 +221,37 @@ def checked_country(country: str) -> str:
 # -- public operations -----------------------------------------------------------------------
 
 
-def publish(source: Path, country: str, store_path: Path) -> Version:
+def publish(
+    source: Path,
+    country: str,
+    store_path: Path,
+    *,
+    allow_removals: bool = False,
+    announce: Announce | None = None,
+) -> Version:
     """Validate `source` (template or RDF file) and, with no violation, make it the current
-    version of the country's graph. Raises PublishError (with .report when refused)."""
+    version of the country's graph. What was read and what the new version removes are
+    announced before the commit; removing over MAX_REMOVED_SHARE of the records is refused
+    unless `allow_removals`. Raises PublishError (with .report when refused)."""
     country = checked_country(country)
 
     def action(store: ox.Store) -> Version:
-        triples = validated(source, country, EmbeddedStore(store, store_path))
+        submission = validated(source, country, EmbeddedStore(store, store_path))
+        (announce or _silent)(submission.read)
         target = EmbeddedTarget(store, history_dir(store_path, country))
-        return commit(target, country, triples, f"published {source.name}")
+        return commit(
+            target,
+            country,
+            submission.triples,
+            f"published {source.name}",
+            removals=Removals(None if allow_removals else MAX_REMOVED_SHARE, announce),
+        )
 
-    return _using_store(store_path, action)
+    return _using_store(store_path, action, f"a publish of {country}")
+
+
+def _silent(line: str) -> None:
+    """Announcements nobody asked for."""
 
 
 def commit_version(store_path: Path, country: str, triples: list[ox.Triple], note: str) -> Version:
@@ -229,7 +259,9 @@ def commit_version(store_path: Path, country: str, triples: list[ox.Triple], not
     validated already)."""
     country = checked_country(country)
     return _using_store(
-        store_path, lambda s: commit(_target(s, store_path, country), country, triples, note)
+        store_path,
+        lambda s: commit(_target(s, store_path, country), country, triples, note),
+        f"a publish of {country}",
     )
 
 
@@ -238,7 +270,9 @@ def rollback(store_path: Path, country: str, to: int) -> Version:
     country = checked_country(country)
 
     return _using_store(
-        store_path, lambda store: rollback_target(_target(store, store_path, country), country, to)
+        store_path,
+        lambda store: rollback_target(_target(store, store_path, country), country, to),
+        f"a rollback of {country}",
     )
 
 
@@ -253,7 +287,9 @@ def history(store_path: Path, country: str) -> list[Version]:
     country = checked_country(country)
     # when the store is in use or missing, report the manifest as it stands
     with suppress(PublishError):
-        _using_store(store_path, lambda store: recover_open(store, store_path, country))
+        _using_store(
+            store_path, lambda store: recover_open(store, store_path, country), "a recovery"
+        )
     return versions_in(history_dir(store_path, country))
 
 
@@ -300,7 +336,7 @@ def load_version_in(folder: Path, country: str, version: int) -> list[ox.Triple]
 def recover(store_path: Path, country: str) -> None:
     """Resolve a publish that was interrupted (see the module docstring)."""
     country = checked_country(country)
-    _using_store(store_path, lambda store: recover_open(store, store_path, country))
+    _using_store(store_path, lambda store: recover_open(store, store_path, country), "a recovery")
 
 
 def graph_hash(store: ox.Store, country: str) -> str:
@@ -314,17 +350,19 @@ def graph_hash(store: ox.Store, country: str) -> str:
 # -- internals -------------------------------------------------------------------------------
 
 
-def _using_store(store_path: Path, action: Callable[[ox.Store], T]) -> T:
-    """Run `action` on the store opened for writing, and release the store (its RocksDB lock)
-    before returning or raising: pyoxigraph has no close(), the store closes when its last
-    reference goes, and a traceback would otherwise keep it alive through the frames."""
+def _using_store(store_path: Path, action: Callable[[ox.Store], T], what: str) -> T:
+    """Run `action` on the store opened for writing (waiting LOCK_WAIT_SECONDS at most for
+    another command's lock), and release the store (its RocksDB lock) before returning or
+    raising: pyoxigraph has no close(), the store closes when its last reference goes, and a
+    traceback would otherwise keep it alive through the frames. `what` names the action to
+    a command waiting for it."""
     if not (store_path / "CURRENT").is_file():
         raise PublishError(f"no store at {store_path}: run `aqkg build` first")
+    store = _open_for_writing(store_path)
+    writer = store_path.parent / WRITER
     try:
-        store = ox.Store(str(store_path))
-    except OSError as error:
-        raise PublishError(f"cannot open the store at {store_path} for writing: {error}") from None
-    try:
+        # advisory, for a command waiting for the lock: no fsync (a torn record reads as none)
+        writer.write_bytes(_writer_record(what))
         return action(store)
     except BaseException as error:
         # The traceback's frames hold the store (and the validation context around it): clear
@@ -332,9 +370,46 @@ def _using_store(store_path: Path, action: Callable[[ox.Store], T]) -> T:
         _forget_frames(error)
         raise
     finally:
+        writer.unlink(missing_ok=True)
         store.flush()
         del store
         gc.collect()  # validation leaves reference cycles that would keep the store open
+
+
+def _open_for_writing(store_path: Path) -> ox.Store:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return ox.Store(str(store_path))
+        except OSError as error:
+            # RocksDB's words: "IO error: While lock file: .../LOCK: Resource temporarily
+            # unavailable"
+            if "lock" not in str(error).lower():
+                raise PublishError(
+                    f"cannot open the store at {store_path} for writing: {error}"
+                ) from None
+            if time.monotonic() >= deadline:
+                raise PublishError(_busy(store_path)) from None
+            time.sleep(0.2)
+
+
+def _writer_record(what: str) -> bytes:
+    since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return json.dumps({"what": what, "since": since, "pid": os.getpid()}).encode()
+
+
+def _busy(store_path: Path) -> str:
+    """Who holds the store's write lock, as its writer record says (when its process lives)."""
+    waited = f"waited {LOCK_WAIT_SECONDS:g} s"
+    try:
+        record = json.loads((store_path.parent / WRITER).read_text(encoding="utf-8"))
+        os.kill(int(record["pid"]), 0)
+        return f"{record['what']} is running since {record['since']} ({waited}); try again"
+    except (OSError, ValueError, KeyError, TypeError):
+        return (
+            f"another command is writing to the store at {store_path} (an aqkg build?; "
+            f"{waited}); try again"
+        )
 
 
 def _forget_frames(error: BaseException) -> None:
@@ -355,7 +430,15 @@ def _target(store: ox.Store, store_path: Path, country: str) -> EmbeddedTarget:
     return EmbeddedTarget(store, history_dir(store_path, country))
 
 
-def validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Triple]:
+@dataclass
+class Submission:
+    """A validated submission: its triples, and what was read to make them (one line)."""
+
+    triples: list[ox.Triple]
+    read: str
+
+
+def validated(source: Path, country: str, context: EmbeddedStore) -> Submission:
     """The submission's triples, when it has no violation against `context`."""
     # imported here: validation loads pySHACL, which history, diff and rollback do not need
     from aqkg.ingest import IngestError
@@ -365,10 +448,17 @@ def validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Tri
     try:
         if source.suffix.lower() in FORMATS_BY_SUFFIX:
             triples = parse_triples(source)
-            report: SheetReport | Report = validate_triples(triples, context, [str(source)])
+            report: SheetReport | Report = validate_triples(
+                triples, context, [str(source)], country=country
+            )
+            read = f"read {source.name}: {len(triples)} triples"
         else:
             sheet_report, ingested = validate_spreadsheet(source, context, country)
             triples, report = ingested.triples, sheet_report
+            rows = Counter(sheet for sheet, _ in ingested.provenance.rows.values())
+            read = f"read {source.name}: " + ", ".join(
+                f"{sheet} {count} row(s)" for sheet, count in sorted(rows.items())
+            )
     except (IngestError, UnusableInputError) as error:
         raise PublishError(str(error)) from None
     if not report.conforms:
@@ -377,12 +467,41 @@ def validated(source: Path, country: str, context: EmbeddedStore) -> list[ox.Tri
             "again (the store is unchanged)",
             report,
         )
-    return triples
+    return Submission(triples, read)
 
 
-def commit(target: PublishTarget, country: str, triples: list[ox.Triple], note: str) -> Version:
-    """Make `triples` the current version on `target`. The order (version file, pending
-    intent, the store's one transaction, manifest, intent removed) is what recovery relies on."""
+@dataclass(frozen=True)
+class Removals:
+    """How many of the published records a new version may remove (`share`, None: any), and
+    where to announce them before committing."""
+
+    share: float | None = None
+    announce: Announce | None = None
+
+    def check(self, country: str, entry: Version, before: int) -> None:
+        if entry.removed and self.announce:
+            shown = ", ".join(entry.removed[:10]) + (" ..." if len(entry.removed) > 10 else "")
+            self.announce(f"removes {len(entry.removed)} of {before} record(s): {shown}")
+        if self.share is None or not before or len(entry.removed) <= self.share * before:
+            return
+        raise PublishError(
+            f"not published: the submission removes {len(entry.removed)} of the {before} "
+            f"records {country} has published, over {self.share:.0%}; check that it holds every "
+            "sheet and row (see `aqkg diff` after publishing), or publish again with "
+            "--allow-removals (the store is unchanged)"
+        )
+
+
+def commit(
+    target: PublishTarget,
+    country: str,
+    triples: list[ox.Triple],
+    note: str,
+    removals: Removals | None = None,
+) -> Version:
+    """Make `triples` the current version on `target`, after `removals` has seen (and not
+    refused) the records it removes. The order (version file, pending intent, the store's one
+    transaction, manifest, intent removed) is what recovery relies on."""
     if any(_has_blank_node(t) for t in triples):
         raise PublishError("blank nodes cannot be published: give every record an IRI")
     folder = target.folder
@@ -397,6 +516,7 @@ def commit(target: PublishTarget, country: str, triples: list[ox.Triple], note: 
     previous = load_version_in(folder, country, versions[-1].version) if versions else []
     entry = _entry(len(versions) + 1 if not versions else versions[-1].version + 1, note, new)
     _set_changes(entry, previous, new)
+    (removals or Removals()).check(country, entry, versions[-1].records if versions else 0)
     graph = published_graph(country)
     _write_atomic(folder / entry.file, _nquads(new, graph))
     target.replace(graph, new, entry, lambda: _write_atomic(folder / PENDING, _json(entry)))

@@ -46,7 +46,10 @@ import pyoxigraph as ox
 from aqkg.endpoint_store import EndpointStore
 from aqkg.paths import project_root
 from aqkg.publish import (
+    MAX_REMOVED_SHARE,
+    Announce,
     PublishError,
+    Removals,
     Version,
     checked_country,
     commit,
@@ -151,15 +154,31 @@ class EndpointTarget:
 # -- public operations -----------------------------------------------------------------------
 
 
-def publish(source: Path, country: str, remote: Remote) -> Version:
+def publish(
+    source: Path,
+    country: str,
+    remote: Remote,
+    *,
+    allow_removals: bool = False,
+    announce: Announce | None = None,
+) -> Version:
     """Validate `source` against the endpoint's graphs and, with no violation, make it the
-    current version of the country's graph on the endpoint."""
+    current version of the country's graph on the endpoint (as aqkg.publish.publish does)."""
     country = checked_country(country)
 
     def action(target: EndpointTarget) -> Version:
         target.endpoint.require_credentials()  # before validating, not after
-        triples = validated(source, country, validation_context(target.endpoint))
-        return commit(target, country, triples, f"published {source.name}")
+        submission = validated(source, country, validation_context(target.endpoint))
+        if announce:
+            announce(submission.read)
+        share = None if allow_removals else MAX_REMOVED_SHARE
+        return commit(
+            target,
+            country,
+            submission.triples,
+            f"published {source.name}",
+            removals=Removals(share, announce),
+        )
 
     return _using(remote, country, action)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -11,6 +12,21 @@ import rdflib
 from rdflib.namespace import SH
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+# Characters a terminal or a text viewer obeys instead of showing: C0 and C1 controls (NUL,
+# ESC of terminal escape sequences, line breaks inside a one-line finding), DEL, and the
+# bidirectional overrides that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters written as escapes (\\x1b, \\u202e): what a
+    report shows of a submitter's value or header."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -115,7 +131,7 @@ def as_text(report: Report) -> str:
             value = f" (value: {finding.value})" if finding.value else ""
             lines.append(f"  {finding.severity.upper()}{where}: {finding.message}{value}")
     lines.append(_verdict(report))
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def _verdict(report: Report) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -67,6 +67,20 @@ def as_delimited(result: SelectResult, delimiter: str = ",") -> str:
     writer.writerow(result.variables)
     writer.writerows([[defuse_formula(plain(t)) for t in row] for row in result.rows])
     return buffer.getvalue()
+
+
+def table_csv(rows: Sequence[Mapping[str, object]]) -> str:
+    """Rows of a table (the keys of the first are the columns) as CSV, formulas defused."""
+    columns = list(rows[0]) if rows else []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[defuse_formula(_cell(row.get(c))) for c in columns] for row in rows])
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def defuse_formula(text: str) -> str:

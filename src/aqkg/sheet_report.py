@@ -22,7 +22,7 @@ import rdflib
 from rdflib.namespace import RDFS, SH
 
 from aqkg.ingest import Ingested, SheetFinding, ingest
-from aqkg.report import SEVERITY_ORDER, Finding, SeverityTally, report_graph
+from aqkg.report import SEVERITY_ORDER, Finding, SeverityTally, printable, report_graph
 from aqkg.store import EmbeddedStore
 from aqkg.validate import validate_triples
 
@@ -55,7 +55,9 @@ def validate_spreadsheet(
 ) -> tuple[SheetReport, Ingested]:
     """Ingest and validate a filled template; raises IngestError on unusable input."""
     ingested = ingest(path, country)
-    report = validate_triples(ingested.triples, context, checked=[str(path)])
+    report = validate_triples(
+        ingested.triples, context, checked=[str(path)], country=ingested.country
+    )
     located = [locate(finding, ingested) for finding in report.findings]
     return (
         SheetReport(str(path), ingested.country, ingested.findings + located, ingested.records),
@@ -102,7 +104,7 @@ def as_text(report: SheetReport) -> str:
         value = f" (value: {f.value})" if f.value is not None else ""
         lines.append(f"{f.severity.upper()} {where(f)}{value}: {f.problem}. {f.fix}")
     lines.append(_verdict(report))
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def as_json(report: SheetReport) -> str:
@@ -122,7 +124,7 @@ _COLUMNS = ("severity", "sheet", "row", "column", "value", "problem", "fix")
 
 
 def _cells(finding: SheetFinding) -> list[str]:
-    return ["" if (v := getattr(finding, name)) is None else str(v) for name in _COLUMNS]
+    return ["" if (v := getattr(finding, name)) is None else printable(str(v)) for name in _COLUMNS]
 
 
 def as_markdown(report: SheetReport) -> str:

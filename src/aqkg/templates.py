@@ -28,7 +28,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -36,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from aqkg.paths import data_dir
+from aqkg.paths import GRAPH_BASE, data_dir
 from aqkg.store import EmbeddedStore
 
 # the eleven member states (Timor-Leste since 26 October 2025)
@@ -144,30 +143,50 @@ def check_country(country: str) -> str:
 
 # -- controlled lists ------------------------------------------------------------------------
 
+# Drop-down values come from their owner's graphs only (aqkg.ownership): a country's levels
+# from its curated files and published versions, vocabularies from the regional graphs, so
+# another country's submission (or an inference drawn from one) never reaches these lists.
 _LEVELS = """
 PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
-SELECT ?level ?rank ?country WHERE {
-  ?level aqkg:inFramework ?framework ; aqkg:rank ?rank . ?framework aqkg:memberState ?country
-} ORDER BY ?rank ?level
+SELECT DISTINCT ?level ?rank WHERE {{
+  GRAPH ?g {{ ?level aqkg:inFramework ?framework ; aqkg:rank ?rank }}
+  FILTER(STRSTARTS(STR(?level), "{base}level/{country}/")
+         && STRSTARTS(STR(?framework), "{base}framework/{country}/"))
+  FILTER(STRSTARTS(STR(?g), "{graphs}data/countries/{lower}/")
+         || STR(?g) = "{graphs}published/{lower}")
+}} ORDER BY ?rank ?level
 """
-_ISCO = """
+_REGIONAL_GRAPH = f"""
+  FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}") && STR(?g) != "{GRAPH_BASE}inferred"
+         && !STRSTARTS(STR(?g), "{GRAPH_BASE}data/countries/")
+         && !STRSTARTS(STR(?g), "{GRAPH_BASE}published/"))
+"""
+_ISCO = (
+    """
 PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?code WHERE { ?group a aqkg:IscoGroup ; skos:notation ?code } ORDER BY ?code
-"""
-_SECTORS = """
+SELECT DISTINCT ?code WHERE { GRAPH ?g { ?group a aqkg:IscoGroup ; skos:notation ?code }"""
+    + _REGIONAL_GRAPH
+    + "} ORDER BY ?code"
+)
+_SECTORS = (
+    """
 PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
-SELECT DISTINCT ?sector WHERE { ?sector a aqkg:Sector } ORDER BY ?sector
-"""
+SELECT DISTINCT ?sector WHERE { GRAPH ?g { ?sector a aqkg:Sector }"""
+    + _REGIONAL_GRAPH
+    + "} ORDER BY ?sector"
+)
 
 
 def controlled_lists(country: str, context: EmbeddedStore) -> dict[str, list[str]]:
     """Drop-down values: the vocabularies of the mapping, plus the country's level codes, AQRF
-    levels, ISCO-08 codes and sector slugs as the graph (`context`) holds them."""
+    levels, ISCO-08 codes and sector slugs as their owners' graphs in `context` hold them."""
     mapping = load_mapping()
     base = mapping.base
-    country_node = ox.NamedNode(f"{base}country/{country}")
-    levels = context.select(_LEVELS, {"country": country_node}).rows
+    # formatted, not bound: `country` is one of ASEAN_MEMBER_STATES (checked above)
+    levels = context.select(
+        _LEVELS.format(base=base, country=country, lower=country.lower(), graphs=GRAPH_BASE)
+    ).rows
     lists = {name: list(values) for name, values in mapping.vocabularies.items()}
     lists["level"] = [_local(row[0], f"{base}level/{country}/") for row in levels]
     lists["aqrf-level"] = [str(rank) for rank in range(1, 9)]

@@ -15,31 +15,37 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from aqkg import shacl, shacl_engine
+from aqkg import ownership, shacl, shacl_engine
+from aqkg.ownership import SOURCE_BASE
 from aqkg.paths import GRAPH_BASE
 from aqkg.rdf_input import iter_triples, to_rdflib
-from aqkg.report import Report, findings_from_report_graph
+from aqkg.report import Finding, Report, findings_from_report_graph
 from aqkg.shacl_compile import UnsupportedShapeError
 from aqkg.sources import load_project_files
 from aqkg.sparql_cache import prepared_query_cache
 from aqkg.store import EmbeddedStore
 
-SOURCE_BASE = "https://w3id.org/aqkg/id/source/"
 # "compiled": the shapes compiled to SPARQL over pyoxigraph (shacl_engine), falling back to
 # pySHACL when the shapes use a construct it does not compile; "pyshacl": the reference.
 Engine = Literal["compiled", "pyshacl"]
 log = logging.getLogger(__name__)
 
 
-def validate_files(paths: Sequence[Path], context: EmbeddedStore | None = None) -> Report:
-    """Validate the union of `paths`; raises UnusableInputError if one cannot be parsed."""
+def validate_files(
+    paths: Sequence[Path], context: EmbeddedStore | None = None, country: str | None = None
+) -> Report:
+    """Validate the union of `paths` as `country`'s submission (by default the member state
+    its records belong to when they are one's, see aqkg.ownership.submitter); raises
+    UnusableInputError if one cannot be parsed."""
     submission = (
         shacl_engine.DataStore()
     )  # streamed in: a million triples as Python objects take ~500 MB
     for path in paths:
         shacl_engine.add_triples(submission, iter_triples(path))
     context = context or load_project_files()
-    return _validate(submission, context, [str(p) for p in paths])
+    if country is None:
+        country = ownership.submitter(s.value for s in _subjects(submission.store))
+    return _validate(submission, context, [str(p) for p in paths], country=country)
 
 
 def validate_data_graphs(store: EmbeddedStore) -> Report:
@@ -56,10 +62,13 @@ def validate_triples(
     context: EmbeddedStore,
     checked: list[str],
     engine: Engine = "compiled",
+    country: str | None = None,
 ) -> Report:
+    """Validate triples; as `country`'s submission when given (its records only, see
+    aqkg.ownership), else as curated data (aqkg build)."""
     submission = shacl_engine.DataStore()
     shacl_engine.add_triples(submission, submitted)
-    return _validate(submission, context, checked, engine)
+    return _validate(submission, context, checked, engine, country)
 
 
 def _validate(
@@ -67,9 +76,12 @@ def _validate(
     context: EmbeddedStore,
     checked: list[str],
     engine: Engine = "compiled",
+    country: str | None = None,
 ) -> Report:
     """Validate the submission (a scratch store, which this fills with the context)."""
     subjects = _subjects(submission.store)
+    # before the context joins the submission's store
+    trespassing = _trespasses(submission.store, country, context) if country else []
     context_graphs = _context_graphs(context, _records_of(subjects))
     if engine == "compiled":
         try:
@@ -90,7 +102,26 @@ def _validate(
             _, report_graph = shacl.run_shacl(data)
         findings = findings_from_report_graph(report_graph, shacl.load_shapes())
     own_records = {s.value for s in subjects}
-    return Report(sorted({f for f in findings if f.focus in own_records}), checked)
+    shown = {f for f in findings if f.focus in own_records} | set(trespassing)
+    return Report(sorted(shown), checked)
+
+
+def _trespasses(store: ox.Store, country: str, context: EmbeddedStore) -> list[Finding]:
+    """A violation per foreign record described, or foreign record placed into."""
+    sources = [s.value for s in _subjects(store) if s.value.startswith(SOURCE_BASE)]
+    described = ownership.source_owners(context, sources)
+    return [
+        Finding(
+            focus=t.subject,
+            severity="Violation",
+            message=t.message(country),
+            path=t.via,
+            value=t.record if t.via else None,
+            shape_name=f"record of {ownership.owner_name(t.owner)}",
+            component="ownership",
+        )
+        for t in ownership.trespasses(store, country, described)
+    ]
 
 
 def _subjects(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:

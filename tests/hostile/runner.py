@@ -824,5 +824,108 @@ def _esco_huge_field(folder: Path, space: Workspace, context: Any) -> None:
     )
 
 
+# -- issue 23: ownership, lost rows, unbounded workbooks (built by tests/hostile/shapes.py) ----
+
+
+def _shapes() -> Any:
+    sys.path.insert(0, str(REPO / "tests"))
+    from hostile import shapes
+
+    return shapes
+
+
+@generator("turtle-foreign-records")
+def _foreign_records(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes()  # puts tests/ on the path
+    from test_ownership import TRESPASSING
+
+    (folder / "foreign.ttl").write_text(TRESPASSING, encoding="utf-8")
+
+
+@generator("xlsx-stale-dimension")
+def _stale_dimension(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().stale_dimension(_workbook(folder, context), "qualifications", "A1:K4")
+
+
+@generator("xlsx-twin-sheets")
+def _twin_sheets(folder: Path, space: Workspace, context: Any) -> None:
+    from openpyxl import load_workbook
+
+    path = _workbook(folder, context)
+    workbook = load_workbook(path)
+    workbook.copy_worksheet(workbook["qualifications"]).title = "twin"
+    workbook.copy_worksheet(workbook["sources"]).title = "x"
+    workbook.save(path)
+    _shapes().rename_sheet(path, "twin", "QUALIFICATIONS")
+    _shapes().rename_sheet(path, "x", "../../x")
+
+
+@generator("csv-open-quote")
+def _open_quote(folder: Path, space: Workspace, context: Any) -> None:
+    target = folder / "template"
+    shutil.copytree(REPO / "tests" / "fixtures" / "spreadsheets" / "ph-fictional", target)
+    sources = target / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("https://", '"https://', 1)
+    lines += [f"extra-{i},Extra {i},x,2020,https://example.org/{i}" for i in range(4)]
+    sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@generator("xlsx-styles-bomb")
+def _styles_bomb(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().styles_bomb(_workbook(folder, context))
+
+
+@generator("xlsx-shared-strings-bomb")
+def _shared_strings_bomb(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().shared_strings_bomb(_workbook(folder, context))
+
+
+@generator("xlsx-defined-names-bomb")
+def _defined_names_bomb(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().defined_names_bomb(_workbook(folder, context))
+
+
+@generator("xlsx-styles-2m")
+def _styles_2m(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().styles_bomb(_workbook(folder, context), 2_000_000)
+
+
+@generator("xlsx-shared-strings-2m")
+def _shared_strings_2m(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().shared_strings_bomb(_workbook(folder, context), 2_000_000)
+
+
+@generator("xlsx-defined-names-200k")
+def _defined_names_200k(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().defined_names_bomb(_workbook(folder, context), 200_000)
+
+
+@generator("xlsx-wide-sheet")
+def _wide_sheet(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().wide_sheet(_workbook(folder, context), "qualifications")
+
+
+@generator("xlsx-wide-sheet-50000-rows")
+def _wide_sheet_50000(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().wide_sheet(_workbook(folder, context), "qualifications", rows=50_000)
+
+
+@generator("csv-wide-folder")
+def _wide_csv_folder(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().wide_csv_folder(folder / "template")
+
+
+@generator("csv-wide-file")
+def _wide_csv_file(folder: Path, space: Workspace, context: Any) -> None:
+    target = _shapes().wide_csv_folder(folder / "template", files=1)
+    (target / "about.csv").write_text("key,value\ncountry,PH\n", encoding="utf-8")
+
+
+@generator("ntriples-long-iris")
+def _long_iris(folder: Path, space: Workspace, context: Any) -> None:
+    _shapes().ntriples_long_iris(folder / "long.nt")
+
+
 if __name__ == "__main__":
     run(Path(sys.argv[1]), set(sys.argv[2:]))

@@ -64,6 +64,7 @@ from aqkg.explore.sparql import (
     run_sparql,
     sparql_refusal,
 )
+from aqkg.explore.upload_worker import validate_in_worker
 from aqkg.explore.validate import (
     MAX_UPLOAD_BYTES,
     UPLOAD_SUFFIXES,
@@ -71,9 +72,11 @@ from aqkg.explore.validate import (
     RecordFindings,
     ValidationOutcome,
     blank_template,
+    findings_csv,
     outcome_json,
     validate_upload,
 )
+from aqkg.results import table_csv
 
 __all__ = [
     "AQRF_LEVEL",
@@ -105,6 +108,7 @@ __all__ = [
     "counts",
     "curation_report",
     "default_store_path",
+    "findings_csv",
     "framework",
     "framework_choices",
     "held_choices",
@@ -129,5 +133,7 @@ __all__ = [
     "store_stamp",
     "streamlit_command",
     "table",
+    "table_csv",
+    "validate_in_worker",
     "validate_upload",
 ]

@@ -35,6 +35,8 @@ def streamlit_command(port: int | None = None) -> list[str]:
         f"--server.maxUploadSize={MAX_UPLOAD_BYTES // (1024 * 1024)}",
         "--client.toolbarMode=minimal",
         "--client.showErrorDetails=none",
+        # the tables' own CSV export writes formulas as they are: pages offer a defused one
+        "--client.disableDataExport=true",
     ]
     if port is not None:
         command.append(f"--server.port={port}")

@@ -78,7 +78,7 @@ def validate_upload(name: str, data: bytes, context: EmbeddedStore) -> Validatio
             if suffix == ".zip":
                 path = _unzip_csvs(safe_name, path, Path(folder) / "csv")
             return _validate_sheets(safe_name, path, context)
-        except ExploreError:
+        except (ExploreError, MemoryError):  # a memory limit is the caller's to report
             raise
         except Exception as error:  # parse errors of every reader: one line, no paths
             message = " ".join(str(error).replace(str(path), safe_name).split())
@@ -193,6 +193,19 @@ def blank_template(store: EmbeddedStore, country: str) -> bytes:
         out = Path(folder) / f"{country}.xlsx"
         write_template(country, out, controlled_lists(country, store))
         return out.read_bytes()
+
+
+def findings_csv(outcome: ValidationOutcome) -> str:
+    """Every finding as a CSV row (the download), formulas defused as the CLI writes them."""
+    from aqkg.results import table_csv
+
+    return table_csv(
+        [
+            {"record": r.record} | {k: v for k, v in asdict(f).items()}
+            for r in outcome.records
+            for f in r.findings
+        ]
+    )
 
 
 def outcome_json(outcome: ValidationOutcome) -> str:
