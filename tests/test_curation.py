@@ -62,11 +62,12 @@ def plant(project: Path, relative: str, turtle: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_build_runs_both_curation_checks() -> None:
+def test_the_build_runs_every_curation_check() -> None:
     names = {path.name for path in build_check_queries()}
     assert names == {
         "curation-borrowed-status-violation.rq",
         "curation-derived-link-violation.rq",
+        "one-status-per-record-violation.rq",
     }
 
 
