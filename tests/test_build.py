@@ -96,6 +96,17 @@ def test_inferences_are_materialised(store: EmbeddedStore) -> None:
     assert bool(subclass_typed)
 
 
+def test_the_union_types_records_with_named_classes_only(store: EmbeddedStore) -> None:
+    # OWL RL types every qualification with ~9 restrictions/intersections of the ontology;
+    # they must not surface as rdf:type values (nor as any other blank node the build adds).
+    classes = store.raw_query("SELECT DISTINCT ?c WHERE { ?s a ?c }")
+    assert isinstance(classes, ox.QuerySolutions)
+    found = [row["c"] for row in classes]
+    assert found and not [c for c in found if isinstance(c, ox.BlankNode)]
+    assert AQKG + "Qualification" in {c.value for c in found}
+    assert not [q for q in store.quads(INFERRED_GRAPH) if isinstance(q.object, ox.BlankNode)]
+
+
 def test_ad_hoc_sparql_runs_against_the_same_store(
     built: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,8 +10,6 @@ graphs and the reasoner, so they are tried here on a copy of the project with on
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from aqkg.store import EmbeddedStore
 AQKG = rdflib.Namespace("https://w3id.org/aqkg/ontology#")
 ID = "https://w3id.org/aqkg/id/"
 COUNTRY = rdflib.Namespace(ID + "country/")
+pytest_plugins = ["project_copy"]
 PREFIXES = """@prefix aqkg: <https://w3id.org/aqkg/ontology#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
@@ -42,15 +41,6 @@ def shipped() -> EmbeddedStore:
     return store
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A copy of the project's ontology, shapes, queries and data, used as AQKG_HOME."""
-    for folder in ("ontology", "shapes", "queries", "data"):
-        shutil.copytree(project_root() / folder, tmp_path / folder)
-    monkeypatch.setenv("AQKG_HOME", str(tmp_path))
-    yield tmp_path
-
-
 def plant(project: Path, relative: str, turtle: str) -> None:
     path = project / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,11 +52,12 @@ def plant(project: Path, relative: str, turtle: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_build_runs_both_curation_checks() -> None:
+def test_the_build_runs_every_curation_check() -> None:
     names = {path.name for path in build_check_queries()}
     assert names == {
         "curation-borrowed-status-violation.rq",
         "curation-derived-link-violation.rq",
+        "one-status-per-record-violation.rq",
     }
 
 

@@ -9,7 +9,6 @@ data/countries/ph/tourism/sources.csv); counts and structure are asserted on the
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import pytest
 from aqkg.build import build
 from aqkg.cli import main
 from aqkg.coverage import coverage_matrix
-from aqkg.paths import project_root
 from aqkg.rdf_input import UnusableInputError
 from aqkg.recognise import Certification, Recognition, format_recognition, recognise
 from aqkg.store import EmbeddedStore
@@ -27,6 +25,7 @@ from aqkg.templates import ASEAN_MEMBER_STATES
 ID = "https://w3id.org/aqkg/id/"
 AQKG = "https://w3id.org/aqkg/ontology#"
 ACCSTP = ID + "standard/ASEAN/ACCSTP"
+pytest_plugins = ["project_copy"]
 PREFIXES = f"PREFIX aqkg: <{AQKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
 
 
@@ -197,12 +196,9 @@ def test_tesda_to_accstp_mappings_say_how_they_were_made_and_are_never_verified(
 
 
 def test_a_bad_cell_in_a_curated_folder_stops_the_build_naming_the_cell(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project_copy: Path,
 ) -> None:
-    for folder in ("ontology", "shapes", "queries", "data"):
-        shutil.copytree(project_root() / folder, tmp_path / folder)
-    monkeypatch.setenv("AQKG_HOME", str(tmp_path))
-    units = tmp_path / "data/countries/ph/tourism/units.csv"
+    units = project_copy / "data/countries/ph/tourism/units.csv"
     lines = units.read_text("utf-8").splitlines()
     lines[3] = lines[3].rsplit(",", 1)[0] + ",checked"  # row 4: an unknown curation status
     units.write_text("\n".join(lines) + "\n", "utf-8")
@@ -211,12 +207,9 @@ def test_a_bad_cell_in_a_curated_folder_stops_the_build_naming_the_cell(
 
 
 def test_a_shape_finding_on_a_curated_folder_names_its_file_row_and_column(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project_copy: Path,
 ) -> None:
-    for folder in ("ontology", "shapes", "queries", "data"):
-        shutil.copytree(project_root() / folder, tmp_path / folder)
-    monkeypatch.setenv("AQKG_HOME", str(tmp_path))
-    units = tmp_path / "data/countries/ph/tourism/units.csv"
+    units = project_copy / "data/countries/ph/tourism/units.csv"
     text = units.read_text("utf-8")
     units.write_text(text.replace(",TR-HOUSEKEEPING-NC-II,", ",TR-NO-SUCH-STANDARD,", 1), "utf-8")
     summary, _ = build(None)

@@ -11,10 +11,12 @@ from pathlib import Path
 from aqkg.build_checks import build_check_findings
 from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
 from aqkg.progress import bar
+from aqkg.publish import PUBLISHED_GRAPH_BASE
 from aqkg.reason import illustrative_matches, inferred_triples
 from aqkg.report import Finding, Report
 from aqkg.sources import ingested_folder, is_submission_folder, load_project_files, project_files
 from aqkg.store import EmbeddedStore, StoreError, replace_store_directory
+from aqkg.supersede import superseding_update
 from aqkg.validate import validate_data_graphs
 
 # Graphs the build owns and rewrites; any other graph in the store (an ESCO import, say) is
@@ -50,6 +52,9 @@ def build(
     sources = files if files is not None else project_files()
     with phases.step("load"):
         staging = load_project_files(sources)
+        if store_path is not None:
+            # published versions join before the checks, which see the union users query
+            _carry_over_foreign_graphs(store_path, staging)
     with phases.step("validate"):
         report = validate_data_graphs(staging)
     with phases.step("reason"):
@@ -65,7 +70,6 @@ def build(
     if report.conforms or allow_invalid:
         if store_path is not None:
             with phases.step("write"):
-                _carry_over_foreign_graphs(store_path, staging)
                 replace_store_directory(store_path, staging)
         written = True
     phases.close()
@@ -129,3 +133,5 @@ def _carry_over_foreign_graphs(store_path: Path, staging: EmbeddedStore) -> None
     for graph in previous.graph_names():
         if not graph.startswith(BUILT_GRAPH_PREFIXES):
             staging.add_quads(previous.quads(graph))
+            if graph.startswith(PUBLISHED_GRAPH_BASE):
+                staging.oxigraph.update(superseding_update(graph))

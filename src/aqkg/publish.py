@@ -50,6 +50,7 @@ import pyoxigraph as ox
 from aqkg.paths import GRAPH_BASE
 from aqkg.rdf_input import FORMATS_BY_SUFFIX, UnusableInputError, parse_triples
 from aqkg.store import EmbeddedStore
+from aqkg.supersede import superseding_update
 from aqkg.templates import TemplateError, check_country
 
 if TYPE_CHECKING:
@@ -201,7 +202,8 @@ class EmbeddedTarget:
         intend()
         body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
         self.store.update(
-            f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+            f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
+            + superseding_update(graph)
         )
         self.store.flush()
 

@@ -40,7 +40,8 @@ def illustrative_matches(store: EmbeddedStore) -> list[ox.Triple]:
 
 
 def owl_rl_entailments(asserted: rdflib.Graph) -> list[RdflibTriple]:
-    """What OWL 2 RL adds to `asserted`, without the trivial and the already-asserted."""
+    """What OWL 2 RL adds to `asserted`, without the trivial and the already-asserted (so
+    without a blank node: `?s a ?c` over the built store gives named classes only)."""
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph(asserted)
     closure = {_plain_string(t) for t in reasoner.reason()}
@@ -59,6 +60,11 @@ def is_trivial(triple: RdflibTriple) -> bool:
     subject, predicate, obj = triple
     if isinstance(subject, rdflib.Literal | rdflib.BNode):
         return True  # literal subjects are not RDF; blank ones are OWL axiom plumbing
+    if isinstance(obj, rdflib.BNode):
+        # An anonymous class expression (a restriction, an intersection) as a record's type
+        # or superclass: plumbing of the ontology's axioms, not a fact about the record, and
+        # once copied into the inferred graph a fresh blank node that joins nothing.
+        return True
     if predicate == OWL.sameAs and subject == obj:
         return True
     return predicate == RDF.type and obj in (OWL.Thing, rdflib.RDFS.Resource)

@@ -1,9 +1,10 @@
 """Validate submitted files against the shapes, together with what the graph already holds.
 
-A submission stands in for the graphs that hold the records it describes: it is checked against
-everything else the graph holds (ontology, vocabularies, regional data, other files), but not
-against those graphs, which it would replace, so a revised record is not reported as a
-duplicate of itself. Source documents are shared by many files and do not count as overlap.
+A submission stands in for the records it describes (the subjects it gives), wherever the graph
+holds them: it is checked against everything else the graph holds (ontology, vocabularies,
+regional data, the rest of the files that describe a record it revises), but not against those
+records' current triples, which it would replace, so a revised record is not reported as a
+duplicate of itself. Source documents are shared by many files and do not count as revised.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def _validate(
     subjects = _subjects(submission.store)
     # before the context joins the submission's store
     trespassing = _trespasses(submission.store, country, context) if country else []
-    context_graphs = _context_graphs(context, _records_of(subjects))
+    replaced = _records_of(subjects)
     if engine == "compiled":
         try:
             checks = shacl_engine.compiled_shapes()
@@ -90,14 +91,15 @@ def _validate(
             log.warning("shapes not compiled (%s): validating with pySHACL", error)
             engine = "pyshacl"
     if engine == "compiled":
-        shacl_engine.add_triples(submission, _context_triples(context, context_graphs))
+        shacl_engine.add_triples(submission, _context_triples(context, replaced))
         shacl_engine.add_ontology(submission)
         findings = shacl_engine.findings(shacl_engine.run_checks(submission, checks))
     else:
         submitted = submission.store.dump(
             format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()
         )
-        data = to_rdflib((submitted or b"") + context.dump_ntriples(context_graphs))
+        kept = ox.serialize(_context_triples(context, replaced), format=ox.RdfFormat.N_TRIPLES)
+        data = to_rdflib((submitted or b"") + (kept or b""))
         with prepared_query_cache():
             _, report_graph = shacl.run_shacl(data)
         findings = findings_from_report_graph(report_graph, shacl.load_shapes())
@@ -136,19 +138,41 @@ def _records_of(subjects: list[ox.NamedNode | ox.BlankNode]) -> set[ox.NamedNode
     }
 
 
-def _context_triples(context: EmbeddedStore, graphs: list[str]) -> Iterator[ox.Triple]:
-    for graph in graphs:
-        for quad in context.quads(graph):
-            yield ox.Triple(quad.subject, quad.predicate, quad.object)
+def _context_triples(
+    context: EmbeddedStore, replaced_records: set[ox.NamedNode]
+) -> Iterator[ox.Triple]:
+    """What the project files and the published versions say (not inferences, not imports like
+    ESCO), minus the records the
+    submission describes: their triples in every graph, with the blank nodes hanging off them
+    (a record's descriptors, its lists). A shared record (an organisation a regional file also
+    describes) goes; the rest of that file (the ASEAN occupations beside it) stays."""
+    project = (GRAPH_BASE + "ontology/", GRAPH_BASE + "data/", GRAPH_BASE + "published/")
+    for graph in context.graph_names():
+        if not graph.startswith(project):
+            continue
+        if not replaced_records:
+            yield from (ox.Triple(q.subject, q.predicate, q.object) for q in context.quads(graph))
+            continue
+        quads = list(context.quads(graph))
+        dropped = _described_with_their_blank_nodes(quads, replaced_records)
+        for quad in quads:
+            if quad.subject not in dropped:
+                yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
 
-def _context_graphs(context: EmbeddedStore, replaced_records: set[ox.NamedNode]) -> list[str]:
-    """Graphs built from project files (not inferences, not imports like ESCO), minus those
-    holding a record the submission describes."""
-    project = (GRAPH_BASE + "ontology/", GRAPH_BASE + "data/")
-    return [
-        g
-        for g in context.graph_names()
-        if g.startswith(project)
-        and not any(q.subject in replaced_records for q in context.quads(g))
-    ]
+def _described_with_their_blank_nodes(
+    quads: list[ox.Quad], records: set[ox.NamedNode]
+) -> set[ox.NamedNode | ox.BlankNode | ox.Triple]:
+    """`records` plus every blank node reachable from them in `quads`."""
+    blank_objects: dict[ox.NamedNode | ox.BlankNode | ox.Triple, list[ox.BlankNode]] = {}
+    for quad in quads:
+        if isinstance(quad.object, ox.BlankNode):
+            blank_objects.setdefault(quad.subject, []).append(quad.object)
+    reached: set[ox.NamedNode | ox.BlankNode | ox.Triple] = set(records)
+    frontier: list[ox.NamedNode | ox.BlankNode | ox.Triple] = list(records)
+    while frontier:
+        for node in blank_objects.get(frontier.pop(), []):
+            if node not in reached:
+                reached.add(node)
+                frontier.append(node)
+    return reached

@@ -18,7 +18,12 @@ from pathlib import Path
 from aqkg.explore._store import ExploreError
 from aqkg.explore.validate import ValidationOutcome, validate_upload
 
-UPLOAD_MEMORY_BYTES = 1 << 30  # address space: validating the whole graph's data takes ~400 MB
+# Address space, not resident memory: thread stacks, allocator arenas and the store's reserved
+# mappings count too. Validating the whole graph's data takes ~400 MB resident; at 1 GB the
+# worker aborted now and then (a panic in the store's native code) on a 1 KB broken upload on a
+# loaded machine, so the backstop sits at 2 GB, still far below the 4-12 GB the hostile uploads
+# reached.
+UPLOAD_MEMORY_BYTES = 2 << 30
 UPLOAD_TIMEOUT_SECONDS = 60.0
 
 
