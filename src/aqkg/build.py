@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aqkg.build_checks import build_check_findings
+from aqkg.ingest import Ingested
 from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
 from aqkg.progress import bar
 from aqkg.publish import PUBLISHED_GRAPH_BASE
@@ -51,7 +52,9 @@ def build(
     phases = _Phases()
     sources = files if files is not None else project_files()
     with phases.step("load"):
-        staging = load_project_files(sources)
+        # read once: the triples go into the store, the cell provenance into the report
+        ingested = {path: ingested_folder(path) for path in sources if is_submission_folder(path)}
+        staging = load_project_files(sources, ingested)
         if store_path is not None:
             # published versions join before the checks, which see the union users query
             _carry_over_foreign_graphs(store_path, staging)
@@ -64,7 +67,7 @@ def build(
     with phases.step("check"):
         report.findings.extend(build_check_findings(staging))
         report.checked.append("curation checks over the built graph")
-        report.findings = at_cells(report.findings, sources)
+        report.findings = at_cells(report.findings, ingested)
 
     written = False
     if report.conforms or allow_invalid:
@@ -103,13 +106,11 @@ class _Phases:
         self._bar.close()
 
 
-def at_cells(findings: list[Finding], sources: list[Path]) -> list[Finding]:
+def at_cells(findings: list[Finding], ingested: dict[Path, Ingested]) -> list[Finding]:
     """Findings on records of a curated submission folder, prefixed with the file, row and
     column the record came from, so a curator fixes the cell, not the triple."""
-    folders = [path for path in sources if is_submission_folder(path)]
-    if not folders or not findings:
+    if not ingested or not findings:
         return findings
-    ingested = {folder: ingested_folder(folder) for folder in folders}
     located = []
     for finding in findings:
         for folder, result in ingested.items():

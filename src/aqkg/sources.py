@@ -36,12 +36,16 @@ def _shipped(path: Path) -> bool:
     return path.relative_to(data_dir()).parts[0] not in EXCLUDED_DATA_FOLDERS
 
 
-def load_project_files(files: list[Path] | None = None) -> EmbeddedStore:
-    """An in-memory store with one named graph per project file."""
+def load_project_files(
+    files: list[Path] | None = None, ingested: dict[Path, Ingested] | None = None
+) -> EmbeddedStore:
+    """An in-memory store with one named graph per project file; `ingested` holds submission
+    folders already read (the build keeps their cell provenance for its report)."""
     store = EmbeddedStore.in_memory()
     for path in files if files is not None else project_files():
         if is_submission_folder(path):
-            store.add_triples(graph_iri_for(path), ingested_folder(path).triples)
+            folder = (ingested or {}).get(path) or ingested_folder(path)
+            store.add_triples(graph_iri_for(path), folder.triples)
             continue
         try:
             store.load_file(path, graph_iri_for(path), rdf_format_for(path))
