@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from aqkg import explore
-from aqkg.backend import Store
-from aqkg.store import StoreError
+from aqkg.store.backend import Store
+from aqkg.store.embedded import StoreError
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ def _stamp() -> str:
 def _open_store(path: str, endpoint: str | None, stamp: str) -> Store:
     """Opened once per store version: a rebuild (new stamp) opens the new one."""
     if endpoint:
-        from aqkg.serve_endpoint import open_endpoint
+        from aqkg.web.endpoint_mode import open_endpoint
 
         return open_endpoint(endpoint)
     return explore.open_store(Path(path))

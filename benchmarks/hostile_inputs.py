@@ -53,7 +53,7 @@ class Measured:
 def _workbook(folder: Path) -> Path:
     from test_ingest import make_workbook
 
-    from aqkg.sources import load_project_files
+    from aqkg.intake.project_files import load_project_files
 
     return make_workbook(folder / "submission.xlsx", load_project_files())  # type: ignore[no-any-return]
 
@@ -61,7 +61,7 @@ def _workbook(folder: Path) -> Path:
 def _full_workbook(folder: Path) -> Path:
     """The fixture with as many qualifications as the limits let through (every row of the
     workbook counts towards MAX_RECORDS, its drop-down lists too)."""
-    from aqkg.sheet_input import MAX_RECORDS, read_tables
+    from aqkg.intake.sheet_input import MAX_RECORDS, read_tables
 
     base = _workbook(folder)
     others = sum(len(t.rows) for t in read_tables(base) if t.name != "qualifications")
@@ -178,8 +178,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--one":
         _one(int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
         return
-    from aqkg.sources import load_project_files
-    from aqkg.store import replace_store_directory
+    from aqkg.intake.project_files import load_project_files
+    from aqkg.store.embedded import replace_store_directory
 
     measured = []
     with tempfile.TemporaryDirectory(prefix="aqkg-hostile-bench-") as root:

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/load.py [--clients 20] [--requests 25] [--timeout 2] [--out FILE]
 
-Starts the endpoint (aqkg.serve.make_server, default worker count) on 127.0.0.1 over a store
+Starts the endpoint (aqkg.web.server.make_server, default worker count) on 127.0.0.1 over a store
 built from the project's files, then `clients` threads each send `requests` requests, cycling
 through a mix of named queries (REST API, JSON), SPARQL SELECTs (GET and POST; JSON, CSV) and
 the OpenAPI description. Mid-run one more client sends a query that cannot finish (a four-way
@@ -34,9 +34,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from aqkg.serve import QueryServer, make_server  # noqa: E402
-from aqkg.sources import load_project_files  # noqa: E402
-from aqkg.store import replace_store_directory  # noqa: E402
+from aqkg.intake.project_files import load_project_files  # noqa: E402
+from aqkg.store.embedded import replace_store_directory  # noqa: E402
+from aqkg.web.server import QueryServer, make_server  # noqa: E402
 
 SKOS = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
 SPARQL_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"

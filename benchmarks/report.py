@@ -102,7 +102,8 @@ def _validation(rows: list[dict[str, Any]], plan: Any) -> str:
     text = (
         "## Validation of a submission, end to end\n\n"
         "Read the N-Triples file, validate it against the shapes (with the ontology), write the "
-        "report. **aqkg**: `aqkg.validate.validate_files` (pyoxigraph parsing, the shapes "
+        "report. **aqkg**: `aqkg.validation.validate.validate_files` (pyoxigraph parsing, the "
+        "shapes "
         "compiled to SPARQL over pyoxigraph, context graphs), report written as JSON. **naive**: "
         "`rdflib.Graph().parse` + `pyshacl.validate(data, shacl_graph=shapes, "
         "ont_graph=ontology)` with pySHACL's default options, report graph written as Turtle. "

@@ -36,9 +36,9 @@ import saved  # noqa: E402
 import workload  # noqa: E402
 
 from aqkg import synth  # noqa: E402
-from aqkg.endpoint_store import EndpointStore  # noqa: E402
-from aqkg.store import EmbeddedStore, StoreError  # noqa: E402
-from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing  # noqa: E402
+from aqkg.store.embedded import EmbeddedStore, StoreError  # noqa: E402
+from aqkg.store.endpoint import EndpointStore  # noqa: E402
+from aqkg.store.virtuoso import LocalVirtuoso, VirtuosoMissing  # noqa: E402
 
 saved.register(load.LoadReport)
 
@@ -112,8 +112,8 @@ def worker(kind: str, path: Path, report: Path) -> None:
 
 
 def _validate_aqkg(path: Path, report: Path) -> tuple[int, int]:
-    from aqkg.report import as_json
-    from aqkg.validate import validate_files
+    from aqkg.validation.report import as_json
+    from aqkg.validation.validate import validate_files
 
     result = validate_files([path])
     report.write_text(as_json(result), encoding="utf-8")
@@ -124,7 +124,7 @@ def _validate_naive(path: Path, report: Path) -> tuple[int, int]:
     import pyshacl
     from rdflib.namespace import RDF, SH
 
-    from aqkg.shacl import load_ontology, load_shapes
+    from aqkg.validation.shapes import load_ontology, load_shapes
 
     data = rdflib.Graph()
     data.parse(path, format="nt")

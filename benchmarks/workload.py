@@ -15,14 +15,14 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.query import ResultRow
 
-from aqkg.backend import Store
-from aqkg.build import build
+from aqkg.build.pipeline import build
+from aqkg.build.synth import SYNTH_GRAPH
 from aqkg.paths import GRAPH_BASE
-from aqkg.queries import NamedQuery, bind_params, catalogue, run
-from aqkg.recognise import RecognitionError, recognise
-from aqkg.results import plain
-from aqkg.store import EmbeddedStore, SelectResult, StoreError, Term
-from aqkg.synth import SYNTH_GRAPH
+from aqkg.recognition.engine import RecognitionError, recognise
+from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue, run
+from aqkg.sparql.results import plain
+from aqkg.store.backend import Store
+from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError, Term
 
 AQKG = "https://w3id.org/aqkg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

@@ -5,7 +5,7 @@ check every path and both backends give the same rows."""
 from __future__ import annotations
 
 from aqkg.paths import GRAPH_BASE
-from aqkg.sparql_dataset import Dataset
+from aqkg.syntax.dataset import Dataset
 
 COUNTRIES = GRAPH_BASE + "data/countries/"
 LA, KH, TH = (f"{COUNTRIES}{country}/qualifications" for country in ("la", "kh", "th"))

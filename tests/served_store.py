@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.build import build
-from aqkg.serve import QueryServer, make_server
+from aqkg.build.pipeline import build
+from aqkg.web.server import QueryServer, make_server
 
 
 @contextmanager

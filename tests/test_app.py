@@ -15,10 +15,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from aqkg import explore
-from aqkg.build import build
-from aqkg.endpoint_store import EndpointStore
-from aqkg.recognise import recognise
-from aqkg.store import EmbeddedStore
+from aqkg.build.pipeline import build
+from aqkg.recognition.engine import recognise
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.store.endpoint import EndpointStore
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app" / "main.py"
@@ -512,7 +512,7 @@ def test_streamlit_command_is_headless() -> None:
 def test_launch_builds_a_missing_store_then_runs_streamlit(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import aqkg.build
+    import aqkg.build.pipeline
     import aqkg.explore.launcher
 
     built: list[Path] = []
@@ -528,7 +528,7 @@ def test_launch_builds_a_missing_store_then_runs_streamlit(
         ran.append((command, env))
         return 0
 
-    monkeypatch.setattr(aqkg.build, "build", fake_build)
+    monkeypatch.setattr(aqkg.build.pipeline, "build", fake_build)
     monkeypatch.setattr(aqkg.explore.launcher.subprocess, "call", fake_call)
     store = tmp_path / "store"
     assert explore.launch(store, port=8601) == 0

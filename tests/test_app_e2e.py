@@ -31,7 +31,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from aqkg import explore
-from aqkg.build import build
+from aqkg.build.pipeline import build
 
 REPO = Path(__file__).resolve().parents[1]
 # The README's screenshots are refreshed on purpose, not by every run:
@@ -224,7 +224,7 @@ def test_a_second_user_is_served_while_an_oversized_upload_is_refused(
     from hostile import shapes
     from test_ingest import make_workbook
 
-    from aqkg.sources import load_project_files
+    from aqkg.intake.project_files import load_project_files
 
     wide = shapes.wide_sheet(make_workbook(tmp_path / "wide.xlsx", load_project_files()), "units")
     browser.get(f"{app_url}/validate")

@@ -15,13 +15,13 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from aqkg.build import build
-from aqkg.cli import main
+from aqkg.build.pipeline import build
+from aqkg.cli.main import main
+from aqkg.docs.readme import render
+from aqkg.intake.project_files import project_files
 from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
-from aqkg.queries import NamedQuery, bind_params, catalogue
-from aqkg.readme_sync import render
-from aqkg.sources import project_files
-from aqkg.store import EmbeddedStore
+from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue
+from aqkg.store.embedded import EmbeddedStore
 
 AQKG = "https://w3id.org/aqkg/ontology#"
 
@@ -181,7 +181,7 @@ def test_readme_generated_tables_match_the_data(store: EmbeddedStore) -> None:
     readme = (project_root() / "README.md").read_text(encoding="utf-8")
     assert render(readme, store) == readme, (
         "README.md's generated tables are stale: run `aqkg build --store /tmp/s && "
-        "python -m aqkg.readme_sync --store /tmp/s`"
+        "python -m aqkg.docs.readme --store /tmp/s`"
     )
 
 
@@ -190,7 +190,16 @@ def test_serve_from_the_command_line(built: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "aqkg.cli", "serve", "--store", str(built), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "aqkg.cli.main",
+            "serve",
+            "--store",
+            str(built),
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -15,8 +15,8 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from aqkg.build import build
-from aqkg.catalogue_doc import (
+from aqkg.build.pipeline import build
+from aqkg.docs.catalogue import (
     EXAMPLE_PARAMS,
     example_files,
     example_params_for,
@@ -25,13 +25,13 @@ from aqkg.catalogue_doc import (
     render_catalogue_markdown,
     run,
 )
-from aqkg.queries import bind_params, catalogue, read_query
-from aqkg.queries import run as run_bound
-from aqkg.rdf_input import to_rdflib
-from aqkg.results import plain
-from aqkg.sources import ingested_folder, project_files
-from aqkg.store import EmbeddedStore
-from aqkg.validate import validate_files
+from aqkg.intake.project_files import ingested_folder, project_files
+from aqkg.intake.rdf_input import to_rdflib
+from aqkg.sparql.catalogue import bind_params, catalogue, read_query
+from aqkg.sparql.catalogue import run as run_bound
+from aqkg.sparql.results import plain
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.validation.validate import validate_files
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "queries" / "README.md"
@@ -109,7 +109,7 @@ def test_every_named_query_runs_with_its_example(store: EmbeddedStore, name: str
     params = example_params_for(query, EXAMPLE_PARAMS)
     assert params is not None, (
         f"{name} has required parameters but no example: add `#+ example: name=value; ...` "
-        "to its header (or to EXAMPLE_PARAMS in src/aqkg/catalogue_doc.py)"
+        "to its header (or to EXAMPLE_PARAMS in src/aqkg/docs/catalogue.py)"
     )
     run(query, store, params)
 
@@ -465,5 +465,5 @@ def test_readme_is_up_to_date(built: tuple[EmbeddedStore, Path], fictional: Embe
     expected = render_catalogue_markdown(on_disk, EXAMPLE_PARAMS, fictional_store=fictional)
     assert README.read_text(encoding="utf-8") == expected, (
         "queries/README.md is out of date: run `aqkg build --store /tmp/store && "
-        "python -m aqkg.catalogue_doc --store /tmp/store > queries/README.md`"
+        "python -m aqkg.docs.catalogue --store /tmp/store > queries/README.md`"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from aqkg.cli import main
+from aqkg.cli.main import main
 
 SUBMISSIONS = Path(__file__).parent / "fixtures" / "submissions"
 
@@ -88,7 +88,7 @@ def test_unusable_input_exits_2_with_one_line(
 def test_installed_console_script_prints_no_traceback(tmp_path: Path) -> None:
     broken = str(SUBMISSIONS / "broken.ttl")
     done = subprocess.run(
-        [sys.executable, "-m", "aqkg.cli", "validate", broken], capture_output=True, text=True
+        [sys.executable, "-m", "aqkg.cli.main", "validate", broken], capture_output=True, text=True
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr

@@ -16,12 +16,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aqkg.cli import main
-from aqkg.endpoint_store import EndpointStore
-from aqkg.queries import catalogue
-from aqkg.serve import ServeError, make_server
-from aqkg.store import EmbeddedStore
-from aqkg.virtuoso_local import LocalVirtuoso
+from aqkg.cli.main import main
+from aqkg.sparql.catalogue import catalogue
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.store.endpoint import EndpointStore
+from aqkg.store.virtuoso import LocalVirtuoso
+from aqkg.web.server import ServeError, make_server
 
 pytest_plugins = ["virtuoso_fixture"]
 

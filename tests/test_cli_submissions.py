@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.cli import main
+from aqkg.cli.main import main
 
 FICTIONAL = Path(__file__).parent / "fixtures" / "spreadsheets" / "ph-fictional"
 

@@ -16,12 +16,12 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, SKOS, XSD
 
-from aqkg.build import build
-from aqkg.build_checks import build_check_findings, build_check_queries
-from aqkg.cli import main
-from aqkg.coverage import coverage_matrix, failing_records
+from aqkg.build.checks import build_check_findings, build_check_queries
+from aqkg.build.coverage import coverage_matrix, failing_records
+from aqkg.build.pipeline import build
+from aqkg.cli.main import main
 from aqkg.paths import ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 AQKG = rdflib.Namespace("https://w3id.org/aqkg/ontology#")
 ID = "https://w3id.org/aqkg/id/"

@@ -16,12 +16,12 @@ import pyoxigraph as ox
 import pytest
 from dataset_queries import DATASET_QUERIES, LA
 
-from aqkg.cli import main
-from aqkg.endpoint_store import EndpointStore
+from aqkg.cli.main import main
 from aqkg.explore.sparql import run_sparql
-from aqkg.serve import QueryServer
-from aqkg.store import EmbeddedStore, SelectResult
-from aqkg.virtuoso_local import LocalVirtuoso
+from aqkg.store.embedded import EmbeddedStore, SelectResult
+from aqkg.store.endpoint import EndpointStore
+from aqkg.store.virtuoso import LocalVirtuoso
+from aqkg.web.server import QueryServer
 
 pytest_plugins = ["virtuoso_fixture", "served_store"]
 

@@ -7,20 +7,20 @@ import pyoxigraph as ox
 import pytest
 from dataset_queries import DATASET_QUERIES, PROTOCOL_CASES
 
-from aqkg.backend import Store
-from aqkg.catalogue_doc import (
+from aqkg.docs.catalogue import (
     EXAMPLE_PARAMS,
     FICTIONAL_EXAMPLE_PARAMS,
     QUALIFICATION,
     example_params_for,
     fictional_example_store,
 )
-from aqkg.endpoint_store import EndpointStore
-from aqkg.queries import bind_params, catalogue, run
-from aqkg.recognise import format_recognition, recognise
-from aqkg.sparql_dataset import Dataset
-from aqkg.store import EmbeddedStore, SelectResult, StoreError
-from aqkg.virtuoso_local import LocalVirtuoso
+from aqkg.recognition.engine import format_recognition, recognise
+from aqkg.sparql.catalogue import bind_params, catalogue, run
+from aqkg.store.backend import Store
+from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError
+from aqkg.store.endpoint import EndpointStore
+from aqkg.store.virtuoso import LocalVirtuoso
+from aqkg.syntax.dataset import Dataset
 
 pytest_plugins = ["virtuoso_fixture"]
 
@@ -148,7 +148,7 @@ def test_recognition_is_the_same_on_both_backends(
 def test_unit_coverage_evidence_is_the_same_on_both_backends(both_stores: Stores) -> None:
     """The unit-level part of recognition (which needs BIND(true AS ?x) read back as a boolean,
     not Virtuoso's 1)."""
-    from aqkg.recognise import unit_coverage
+    from aqkg.recognition.engine import unit_coverage
 
     holder = "https://w3id.org/aqkg/id/qualification/KH/ILLUS-BRK"
     target = "https://w3id.org/aqkg/id/qualification/TH/DSD-BRK-PLS-L1"

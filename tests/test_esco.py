@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from aqkg.esco import (
+from aqkg.intake.esco import (
     ESCO_GRAPH,
     ISCO_FILE,
     OCCUPATIONS_FILE,

@@ -27,15 +27,15 @@ from hostile.runner import ENTRY_POINTS, manifest, results
 from openpyxl import load_workbook
 from test_ingest import FIXTURE
 
-from aqkg import rdf_guards, rdf_input
-from aqkg.cli import main
-from aqkg.ingest import IngestError, ingest
-from aqkg.rdf_input import UnusableInputError, parse_triples
-from aqkg.results import as_delimited
-from aqkg.serve import FormatChoice, Job, Success, evaluate, mentions_file_iri, refusal
-from aqkg.store import EmbeddedStore, SelectResult
-from aqkg.templates import write_template
-from aqkg.xlsx_guards import MAX_UNPACKED_BYTES
+from aqkg.cli.main import main
+from aqkg.intake import rdf_guards, rdf_input
+from aqkg.intake.ingest import IngestError, ingest
+from aqkg.intake.rdf_input import UnusableInputError, parse_triples
+from aqkg.intake.templates import write_template
+from aqkg.intake.xlsx_guards import MAX_UNPACKED_BYTES
+from aqkg.sparql.results import as_delimited
+from aqkg.store.embedded import EmbeddedStore, SelectResult
+from aqkg.web.server import FormatChoice, Job, Success, evaluate, mentions_file_iri, refusal
 
 TIME_LIMIT_SECONDS = 15.0
 MEMORY_LIMIT_BYTES = 500 << 20
@@ -105,7 +105,7 @@ def _check_explorer(record: dict[str, Any], outcome: str, error: str) -> None:
 
 # == regression tests, one per fix =================================================================
 
-# -- aqkg.rdf_guards and aqkg.rdf_input -----------------------------------------------------------
+# -- aqkg.intake.rdf_guards and aqkg.intake.rdf_input ----------------------------------------------
 
 RDF_XML = '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="urn:ex:">'
 
@@ -237,7 +237,7 @@ def test_a_remote_json_ld_context_is_named(tmp_path: Path) -> None:
     _one_line_refusal(_write(tmp_path / "remote.jsonld", text), "@context given by URL")
 
 
-# -- aqkg.ingest -----------------------------------------------------------------------------------
+# -- aqkg.intake.ingest ----------------------------------------------------------------------------
 
 
 def _csv_folder(tmp_path: Path, about: bytes) -> Path:
@@ -333,7 +333,7 @@ def test_a_template_with_only_warnings_and_no_records_is_unusable(tmp_path: Path
     )
 
 
-# -- aqkg.serve and aqkg query ---------------------------------------------------------------------
+# -- aqkg.web.server and aqkg query ----------------------------------------------------------------
 
 HOSTILE_VALUES = [
     '=HYPERLINK("https://example.org","x")',

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.cli import main
-from aqkg.esco import ESCO_GRAPH, ISCO_FILE, OCCUPATIONS_FILE
-from aqkg.rdf_input import MAX_INPUT_BYTES
-from aqkg.store import EmbeddedStore
+from aqkg.cli.main import main
+from aqkg.intake.esco import ESCO_GRAPH, ISCO_FILE, OCCUPATIONS_FILE
+from aqkg.intake.rdf_input import MAX_INPUT_BYTES
+from aqkg.store.embedded import EmbeddedStore
 
 ESCO_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/reference/esco-v1.1.1"
 

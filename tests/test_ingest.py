@@ -15,12 +15,12 @@ import pyoxigraph as ox
 import pytest
 from openpyxl import load_workbook
 
-from aqkg import sheet_input
-from aqkg.ingest import IngestError, ingest
-from aqkg.sheet_report import FORMATTERS, SheetReport, validate_spreadsheet
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore
-from aqkg.templates import controlled_lists, write_template
+from aqkg.intake import sheet_input
+from aqkg.intake.ingest import IngestError, ingest
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.templates import controlled_lists, write_template
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.submissions.sheet_report import FORMATTERS, SheetReport, validate_spreadsheet
 
 FIXTURE = Path(__file__).parent / "fixtures" / "spreadsheets" / "ph-fictional"
 ID = "https://w3id.org/aqkg/id/"

@@ -18,7 +18,7 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
-from aqkg.queries import read_query
+from aqkg.sparql.catalogue import read_query
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "aqkg.ttl"

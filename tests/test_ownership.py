@@ -1,4 +1,5 @@
-"""Ownership of records: a country's submission describes only its own records (aqkg.ownership),
+"""Ownership of records: a country's submission describes only its own records
+(aqkg.validation.ownership),
 through validate, publish and the templates' drop-down lists. Submissions are FICTIONAL."""
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import pytest
 from openpyxl import load_workbook
 from test_ingest import Rows, make_workbook
 
-from aqkg.cli import main
-from aqkg.ownership import graph_owner, record_owner
-from aqkg.publish import PublishError, commit_version, publish
-from aqkg.report import Report
-from aqkg.sheet_report import SheetReport, validate_spreadsheet
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore, replace_store_directory
-from aqkg.templates import controlled_lists, write_template
-from aqkg.validate import validate_files
+from aqkg.cli.main import main
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.templates import controlled_lists, write_template
+from aqkg.store.embedded import EmbeddedStore, replace_store_directory
+from aqkg.submissions.publish import PublishError, commit_version, publish
+from aqkg.submissions.sheet_report import SheetReport, validate_spreadsheet
+from aqkg.validation.ownership import graph_owner, record_owner
+from aqkg.validation.report import Report
+from aqkg.validation.validate import validate_files
 
 ID = "https://w3id.org/aqkg/id/"
 PREFIXES = """@prefix aqkg: <https://w3id.org/aqkg/ontology#> .

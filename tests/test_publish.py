@@ -19,8 +19,10 @@ import pyoxigraph as ox
 import pytest
 from test_ingest import FIXTURE, Rows, make_workbook
 
-from aqkg.ingest import ingest
-from aqkg.publish import (
+from aqkg.intake.ingest import ingest
+from aqkg.intake.project_files import load_project_files
+from aqkg.store.embedded import EmbeddedStore, replace_store_directory
+from aqkg.submissions.publish import (
     PENDING,
     PublishError,
     commit_version,
@@ -34,9 +36,7 @@ from aqkg.publish import (
     recover,
     rollback,
 )
-from aqkg.sheet_report import SheetReport
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore, replace_store_directory
+from aqkg.submissions.sheet_report import SheetReport
 
 ID = "https://w3id.org/aqkg/id/"
 
@@ -177,7 +177,7 @@ CHILD = textwrap.dedent(
     import sys
     from pathlib import Path
     import pyoxigraph as ox
-    from aqkg.publish import commit_version
+    from aqkg.submissions.publish import commit_version
     marker, size = sys.argv[2], int(sys.argv[3])
     triples = [
         ox.Triple(

@@ -26,12 +26,15 @@ from test_publish import kill_at_random
 from test_virtuoso_faults import _aqkg, _await_staging, _env, _one_line_error
 from virtuoso_fixture import running_virtuoso
 
-from aqkg.backend import replace_graphs
-from aqkg.build import BUILT_GRAPH_PREFIXES, build
-from aqkg.endpoint_store import EndpointStore
-from aqkg.ingest import ingest
-from aqkg.publish import PENDING, PublishError, Version, content_hash, published_graph
-from aqkg.publish_endpoint import (
+from aqkg.build.pipeline import BUILT_GRAPH_PREFIXES, build
+from aqkg.intake.ingest import ingest
+from aqkg.intake.project_files import load_project_files
+from aqkg.store.backend import replace_graphs
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.store.endpoint import EndpointStore
+from aqkg.store.virtuoso import LocalVirtuoso
+from aqkg.submissions.publish import PENDING, PublishError, Version, content_hash, published_graph
+from aqkg.submissions.publish_endpoint import (
     EndpointTarget,
     Remote,
     commit_version,
@@ -42,10 +45,7 @@ from aqkg.publish_endpoint import (
     recover,
     rollback,
 )
-from aqkg.sheet_report import SheetReport
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore
-from aqkg.virtuoso_local import LocalVirtuoso
+from aqkg.submissions.sheet_report import SheetReport
 
 ID = "https://w3id.org/aqkg/id/"
 LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -119,7 +119,7 @@ def _markers(triples: set[ox.Triple]) -> set[str]:
 def _cli(remote: Remote, *args: str) -> subprocess.CompletedProcess[str]:
     where = ["--endpoint", remote.url, "--history", str(remote.history)]
     return subprocess.run(
-        [sys.executable, "-m", "aqkg.cli", *args, *where],
+        [sys.executable, "-m", "aqkg.cli.main", *args, *where],
         env=dict(os.environ),
         capture_output=True,
         text=True,
@@ -217,7 +217,7 @@ def test_a_refused_or_unusable_publish_leaves_the_endpoint_untouched(
     assert _reader(remote).staging_graphs() == []
 
     alone = subprocess.run(
-        [sys.executable, "-m", "aqkg.cli", "history", "PH", "--history", str(tmp_path)],
+        [sys.executable, "-m", "aqkg.cli.main", "history", "PH", "--history", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
@@ -252,7 +252,7 @@ class _KilledAfterSwap(EndpointTarget):
 
 
 def test_recovery_settles_each_crash_point_by_the_servers_own_hash(remote: Remote) -> None:
-    from aqkg.publish import commit
+    from aqkg.submissions.publish import commit
 
     commit_version(remote, "TH", synthetic("a", 50), "first")
     endpoint = EndpointStore.from_environment(remote.url)
@@ -290,7 +290,7 @@ CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from aqkg.publish_endpoint import Remote, commit_version
+    from aqkg.submissions.publish_endpoint import Remote, commit_version
     from test_publish_endpoint import synthetic
     url, history, marker, size = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     triples = synthetic(marker, size)

@@ -15,11 +15,11 @@ import pyoxigraph as ox
 import pytest
 from test_ingest import FIXTURE, Rows, make_workbook
 
-from aqkg import publish as publish_module
-from aqkg.cli import main
-from aqkg.publish import MAX_REMOVED_SHARE, PublishError, history, publish
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore, replace_store_directory
+from aqkg.cli.main import main
+from aqkg.intake.project_files import load_project_files
+from aqkg.store.embedded import EmbeddedStore, replace_store_directory
+from aqkg.submissions import publish as publish_module
+from aqkg.submissions.publish import MAX_REMOVED_SHARE, PublishError, history, publish
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ HOLDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import pyoxigraph
-    from aqkg.publish import _using_store
+    from aqkg.submissions.publish import _using_store
 
     def hold(store):
         print("held", flush=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aqkg.queries import (
+from aqkg.sparql.catalogue import (
     QueryParamError,
     bind_params,
     catalogue,
@@ -15,7 +15,7 @@ from aqkg.queries import (
     parse_params,
     read_query,
 )
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 COUNTRY = "https://w3id.org/aqkg/id/country/"
 

@@ -6,9 +6,9 @@ import owlrl
 import rdflib
 from rdflib.namespace import XSD
 
-from aqkg.rdf_input import to_rdflib
-from aqkg.reason import is_trivial, owl_rl_entailments
-from aqkg.sources import load_project_files
+from aqkg.build.reason import is_trivial, owl_rl_entailments
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.rdf_input import to_rdflib
 
 ID = "https://w3id.org/aqkg/id/"
 

@@ -11,8 +11,8 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from aqkg.build import build
-from aqkg.recognise import (
+from aqkg.build.pipeline import build
+from aqkg.recognition.engine import (
     Candidate,
     Coverage,
     Recognition,
@@ -23,7 +23,7 @@ from aqkg.recognise import (
     recognise,
     unit_coverage,
 )
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 ID = "https://w3id.org/aqkg/id/"
 BEW_CORRIDOR = ID + "corridor/ASEAN/th-kh-building-electrical-wiring"

@@ -16,16 +16,16 @@ import pyoxigraph as ox
 import pytest
 from test_recognition_snapshot import pairs
 
-from aqkg.backend import Store
-from aqkg.build import build
-from aqkg.endpoint_store import EndpointStore
+from aqkg.build.pipeline import build
+from aqkg.build.synth import SYNTH_GRAPH, write
 from aqkg.paths import GRAPH_BASE
-from aqkg.queries import bind_params, catalogue, read_query
-from aqkg.recognise import _Neighbourhood, _Reader, format_recognition, recognise
-from aqkg.sparql_binding import inline, with_rows
-from aqkg.sparql_text import QueryTextError
-from aqkg.store import EmbeddedStore, SelectResult
-from aqkg.synth import SYNTH_GRAPH, write
+from aqkg.recognition.engine import _Neighbourhood, _Reader, format_recognition, recognise
+from aqkg.sparql.binding import inline, with_rows
+from aqkg.sparql.catalogue import bind_params, catalogue, read_query
+from aqkg.store.backend import Store
+from aqkg.store.embedded import EmbeddedStore, SelectResult
+from aqkg.store.endpoint import EndpointStore
+from aqkg.syntax.sparql_text import QueryTextError
 
 pytest_plugins = ["virtuoso_fixture"]
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from aqkg.backend import Store
-from aqkg.build import build
-from aqkg.recognise import RecognitionError, format_recognition, recognise
-from aqkg.results import plain
-from aqkg.store import EmbeddedStore
+from aqkg.build.pipeline import build
+from aqkg.recognition.engine import RecognitionError, format_recognition, recognise
+from aqkg.sparql.results import plain
+from aqkg.store.backend import Store
+from aqkg.store.embedded import EmbeddedStore
 
 SNAPSHOT = Path(__file__).parent / "fixtures" / "recognition-snapshot.json.gz"
 AQKG = "https://w3id.org/aqkg/ontology#"

@@ -13,9 +13,9 @@ import pytest
 from test_ingest import FIXTURE
 
 from aqkg import explore
-from aqkg.cli import main
-from aqkg.report import printable
-from aqkg.sources import load_project_files
+from aqkg.cli.main import main
+from aqkg.intake.project_files import load_project_files
+from aqkg.validation.report import printable
 
 HOSTILE_HEADER = "note\x00\x1b[31mred\u202e"
 FORMULA = "+cmd|' /C calc'!A0"

@@ -15,13 +15,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from aqkg import shacl, shacl_engine
-from aqkg.rdf_input import parse_triples, to_rdflib
-from aqkg.shacl_compile import Check, UnsupportedShapeError, compile_shapes
-from aqkg.shacl_values import Term
-from aqkg.sources import load_project_files
-from aqkg.synth import write
-from aqkg.validate import validate_triples
+from aqkg.build.synth import write
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.rdf_input import parse_triples, to_rdflib
+from aqkg.validation import engine as shacl_engine
+from aqkg.validation import shapes as shacl
+from aqkg.validation.compile import Check, UnsupportedShapeError, compile_shapes
+from aqkg.validation.validate import validate_triples
+from aqkg.validation.values import Term
 
 EXAMPLES = Path(__file__).parent / "shapes"
 TermKey = tuple[str, ...]

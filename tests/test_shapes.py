@@ -15,7 +15,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
-from aqkg import paths, shacl
+from aqkg import paths
+from aqkg.validation import shapes as shacl
 
 EXAMPLES = Path(__file__).parent / "shapes"
 AQKGSH = Namespace("https://w3id.org/aqkg/shapes#")

@@ -1,5 +1,6 @@
 """Reading a submission's tables: every row, named sheets, and bounded resources
-(aqkg.sheet_input, aqkg.xlsx_guards). Each limit is tried at N and N+1, lowered where N would
+(aqkg.intake.sheet_input, aqkg.intake.xlsx_guards). Each limit is tried at N and N+1, lowered where
+N would
 take long to write. The workbooks come from tests/hostile/shapes.py."""
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import pytest
 from hostile import shapes
 from test_ingest import FIXTURE, make_workbook
 
-from aqkg import sheet_input, xlsx_guards
-from aqkg.ingest import IngestError, ingest
-from aqkg.sheet_input import read_tables
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore
-from aqkg.templates import load_mapping
+from aqkg.intake import sheet_input, xlsx_guards
+from aqkg.intake.ingest import IngestError, ingest
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.sheet_input import read_tables
+from aqkg.intake.templates import load_mapping
+from aqkg.store.embedded import EmbeddedStore
 
 HEADER = ["code", "title_en"]
 

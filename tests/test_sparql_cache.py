@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aqkg import shacl
-from aqkg.rdf_input import parse_triples, to_rdflib
-from aqkg.report import findings_from_report_graph
-from aqkg.sources import load_project_files
-from aqkg.sparql_cache import prepared_query_cache
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.rdf_input import parse_triples, to_rdflib
+from aqkg.sparql.cache import prepared_query_cache
+from aqkg.validation import shapes as shacl
+from aqkg.validation.report import findings_from_report_graph
 
 SUBMISSION = Path(__file__).parent / "fixtures/submissions/level-of-another-country.ttl"
 

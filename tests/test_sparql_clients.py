@@ -28,7 +28,7 @@ from SPARQLWrapper import (
 )
 
 from aqkg.paths import GRAPH_BASE
-from aqkg.serve import QueryServer
+from aqkg.web.server import QueryServer
 
 pytest_plugins = ["served_store"]
 # The clients' own notes (SPARQLWrapper: "format requested was CSV, but Turtle was returned"),

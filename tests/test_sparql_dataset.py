@@ -6,7 +6,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from aqkg.sparql_dataset import (
+from aqkg.store.embedded import EmbeddedStore, StoreError
+from aqkg.syntax.dataset import (
     DEFAULT_BASE_IRI,
     UNION,
     Dataset,
@@ -16,7 +17,6 @@ from aqkg.sparql_dataset import (
     query_dataset,
     without_dataset_clause,
 )
-from aqkg.store import EmbeddedStore, StoreError
 
 A, B, C = (f"https://example.org/graph/{name}" for name in "abc")
 COUNT = "SELECT (COUNT(*) AS ?n) {from_} WHERE {{ ?s ?p ?o }}"

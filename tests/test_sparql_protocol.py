@@ -25,7 +25,7 @@ import pyoxigraph as ox
 import pytest
 
 from aqkg.paths import GRAPH_BASE
-from aqkg.serve import QueryServer
+from aqkg.web.server import QueryServer
 
 pytest_plugins = ["served_store"]
 

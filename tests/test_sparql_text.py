@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aqkg.sparql_text import QueryTextError, boolean_constant_variables, with_values
+from aqkg.syntax.sparql_text import QueryTextError, boolean_constant_variables, with_values
 
 BLOCK = " VALUES (?s) { (<urn:a>) } "
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aqkg import synth
-from aqkg.store import EmbeddedStore
+from aqkg.build.pipeline import synth
+from aqkg.store.embedded import EmbeddedStore
 
 GRAPH = "urn:aqkg-test:bulk"
 

@@ -10,11 +10,11 @@ import pyoxigraph as ox
 import pytest
 from test_validation_context import _redescribed
 
-from aqkg.build import build
-from aqkg.build_checks import build_check_findings
-from aqkg.publish import publish, published_graph
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore
+from aqkg.build.checks import build_check_findings
+from aqkg.build.pipeline import build
+from aqkg.intake.project_files import load_project_files
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.submissions.publish import publish, published_graph
 
 ID = "https://w3id.org/aqkg/id/"
 AQKG = "https://w3id.org/aqkg/ontology#"

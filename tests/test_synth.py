@@ -8,12 +8,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aqkg.cli import main
-from aqkg.rdf_input import parse_triples
-from aqkg.report import Report
-from aqkg.sources import load_project_files, project_files
-from aqkg.synth import write
-from aqkg.validate import validate_triples
+from aqkg.build.synth import write
+from aqkg.cli.main import main
+from aqkg.intake.project_files import load_project_files, project_files
+from aqkg.intake.rdf_input import parse_triples
+from aqkg.validation.report import Report
+from aqkg.validation.validate import validate_triples
 
 LEVEL_SHAPE = "https://w3id.org/aqkg/shapes#Qualification-level"
 

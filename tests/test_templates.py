@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from aqkg.sources import load_project_files
-from aqkg.templates import (
+from aqkg.intake.project_files import load_project_files
+from aqkg.intake.templates import (
     FIRST_DATA_ROW,
     TemplateError,
     controlled_lists,
@@ -108,8 +108,8 @@ def test_bad_country_or_output_is_refused(tmp_path: Path) -> None:
 
 
 def test_csv_cells_are_protected_and_read_back() -> None:
-    from aqkg.sheet_input import _uncsv
-    from aqkg.templates import csv_safe
+    from aqkg.intake.sheet_input import _uncsv
+    from aqkg.intake.templates import csv_safe
 
     for text in ("=1+1", "+1", "-1", "@A1"):
         assert csv_safe(text) == "'" + text and _uncsv(csv_safe(text)) == text

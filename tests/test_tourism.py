@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.build import build
-from aqkg.cli import main
-from aqkg.coverage import coverage_matrix
-from aqkg.rdf_input import UnusableInputError
-from aqkg.recognise import Certification, Recognition, format_recognition, recognise
-from aqkg.store import EmbeddedStore
-from aqkg.templates import ASEAN_MEMBER_STATES
+from aqkg.build.coverage import coverage_matrix
+from aqkg.build.pipeline import build
+from aqkg.cli.main import main
+from aqkg.intake.rdf_input import UnusableInputError
+from aqkg.intake.templates import ASEAN_MEMBER_STATES
+from aqkg.recognition.engine import Certification, Recognition, format_recognition, recognise
+from aqkg.store.embedded import EmbeddedStore
 
 ID = "https://w3id.org/aqkg/id/"
 AQKG = "https://w3id.org/aqkg/ontology#"

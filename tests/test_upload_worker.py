@@ -12,8 +12,8 @@ from hostile import shapes
 from test_ingest import make_workbook
 
 from aqkg.explore import ExploreError, validate_in_worker, validate_upload
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore, replace_store_directory
+from aqkg.intake.project_files import load_project_files
+from aqkg.store.embedded import EmbeddedStore, replace_store_directory
 
 SUBMISSIONS = Path(__file__).parent / "fixtures" / "submissions"
 

@@ -14,10 +14,10 @@ import pyoxigraph as ox
 import pytest
 from test_ingest import Rows, make_workbook
 
-from aqkg.sheet_report import validate_spreadsheet
-from aqkg.sources import load_project_files
-from aqkg.store import EmbeddedStore
-from aqkg.validate import validate_files
+from aqkg.intake.project_files import load_project_files
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.submissions.sheet_report import validate_spreadsheet
+from aqkg.validation.validate import validate_files
 
 ID = "https://w3id.org/aqkg/id/"
 PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")

@@ -20,11 +20,11 @@ import pyoxigraph as ox
 import pytest
 from virtuoso_fixture import running_virtuoso
 
-from aqkg.build import BUILT_GRAPH_PREFIXES, build
-from aqkg.endpoint_store import STAGING_BASE, EndpointStore
+from aqkg.build.pipeline import BUILT_GRAPH_PREFIXES, build
 from aqkg.paths import GRAPH_BASE
-from aqkg.store import StoreError
-from aqkg.virtuoso_local import LocalVirtuoso
+from aqkg.store.embedded import StoreError
+from aqkg.store.endpoint import STAGING_BASE, EndpointStore
+from aqkg.store.virtuoso import LocalVirtuoso
 
 OLD = ox.Triple(
     ox.NamedNode("urn:aqkg-test:old"), ox.NamedNode("urn:aqkg-test:p"), ox.Literal("old")
@@ -50,7 +50,7 @@ def _env(server: LocalVirtuoso, **extra: str) -> dict[str, str]:
 
 
 def _aqkg(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "aqkg.cli", *args]
+    command = [sys.executable, "-m", "aqkg.cli.main", *args]
     return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.backend import replace_graphs
-from aqkg.build import BUILT_GRAPH_PREFIXES, build
-from aqkg.endpoint_store import EndpointStore
-from aqkg.store import EmbeddedStore
-from aqkg.virtuoso_local import LocalVirtuoso, VirtuosoMissing
+from aqkg.build.pipeline import BUILT_GRAPH_PREFIXES, build
+from aqkg.store.backend import replace_graphs
+from aqkg.store.embedded import EmbeddedStore
+from aqkg.store.endpoint import EndpointStore
+from aqkg.store.virtuoso import LocalVirtuoso, VirtuosoMissing
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import streamlit as st
 from ui_common import curation, data, linked_select, run_page, table
 
 from aqkg import explore
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 
 def body(store: EmbeddedStore) -> None:

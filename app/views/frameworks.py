@@ -7,7 +7,7 @@ import streamlit as st
 from ui_common import curation, data, linked_multiselect, run_page, sources_markdown, table
 
 from aqkg import explore
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 DEFAULT_COUNTRIES = ("PH", "MY", "VN")
 

@@ -6,7 +6,7 @@ import streamlit as st
 from ui_common import data, endpoint_url, run_page, store_path
 
 from aqkg import explore
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 
 def body(store: EmbeddedStore) -> None:

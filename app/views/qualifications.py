@@ -14,7 +14,7 @@ from ui_common import (
 )
 
 from aqkg import explore
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 AQRF_LEVELS = [str(n) for n in range(1, 9)]
 

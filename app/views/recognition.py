@@ -8,7 +8,7 @@ import streamlit as st
 from ui_common import curation, data, linked_select, one_line, run_page
 
 from aqkg import explore
-from aqkg.recognise import (
+from aqkg.recognition.engine import (
     Candidate,
     Certification,
     Coverage,
@@ -18,9 +18,9 @@ from aqkg.recognise import (
     Step,
     format_recognition,
 )
-from aqkg.recognition_format import coverage_line, hops_text
-from aqkg.recognition_model import CERTIFICATION_RULE
-from aqkg.store import EmbeddedStore
+from aqkg.recognition.formatting import coverage_line, hops_text
+from aqkg.recognition.model import CERTIFICATION_RULE
+from aqkg.store.embedded import EmbeddedStore
 
 
 def body(store: EmbeddedStore) -> None:

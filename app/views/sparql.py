@@ -6,8 +6,8 @@ import streamlit as st
 from ui_common import endpoint_url, linked_select, one_line, run_page, store_path
 
 from aqkg import explore
-from aqkg.queries import catalogue
-from aqkg.store import EmbeddedStore
+from aqkg.sparql.catalogue import catalogue
+from aqkg.store.embedded import EmbeddedStore
 
 OWN_QUERY = "(write your own)"
 RESULT_KEY = "sparql_result"

@@ -6,7 +6,7 @@ import streamlit as st
 from ui_common import data, endpoint_url, one_line, run_page, store_path
 
 from aqkg import explore
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 MAX_MB = explore.MAX_UPLOAD_BYTES // (1024 * 1024)
 

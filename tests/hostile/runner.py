@@ -6,8 +6,8 @@ a process of its own, writing one JSON line per (case, entry point).
 tests/test_hostile.py and tests/test_no_network.py share one run per session (`results()`).
 
 Entry points: `aqkg validate | ingest | publish | import esco | query -e` (in this process,
-through aqkg.cli.main), the SPARQL endpoint (aqkg.serve.make_server on loopback, over HTTP), and
-the explorer's SPARQL and Validate pages (aqkg.explore.run_sparql, validate_upload).
+through aqkg.cli.main), the SPARQL endpoint (aqkg.web.server.make_server on loopback, over HTTP),
+and the explorer's SPARQL and Validate pages (aqkg.explore.run_sparql, validate_upload).
 
 Watching, per run: wall time, peak memory (ru_maxrss against the resident size before), the
 stores' quads and the publish history before and after. No network, no stray files: an audit
@@ -257,7 +257,7 @@ def run(out: Path, only: set[str]) -> None:
 
 def _run(root: Path, canary: CanaryListener, sink: io.TextIOBase, only: set[str]) -> None:
     from aqkg import explore
-    from aqkg.serve import make_server
+    from aqkg.web.server import make_server
 
     secret = root / "secret" / "canary.txt"
     secret.parent.mkdir(parents=True)
@@ -300,8 +300,8 @@ def _write(sink: io.TextIOBase, record: dict[str, Any]) -> None:
 def _build_stores(space: Workspace) -> Any:
     """A store of the ontology, vocabularies, regional data and PH (the corpus submits for PH):
     smaller than the whole graph, so a validation report takes a second, not five."""
-    from aqkg.sources import load_project_files, project_files
-    from aqkg.store import EmbeddedStore, replace_store_directory
+    from aqkg.intake.project_files import load_project_files, project_files
+    from aqkg.store.embedded import EmbeddedStore, replace_store_directory
 
     files = [
         p
@@ -434,7 +434,7 @@ def _files_digest(store: Path) -> str:
 
 
 def _cli(*argv: str) -> dict[str, Any]:
-    from aqkg.cli import main
+    from aqkg.cli.main import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
@@ -633,7 +633,7 @@ def _sparse(path: Path, size: int) -> None:
 
 @generator("rdf-over-size-limit")
 def _rdf_over_limit(folder: Path, space: Workspace, context: Any) -> None:
-    from aqkg.rdf_input import MAX_INPUT_BYTES
+    from aqkg.intake.rdf_input import MAX_INPUT_BYTES
 
     _sparse(folder / "big.ttl", MAX_INPUT_BYTES + 1)
 
@@ -793,7 +793,7 @@ def _xlsx_zip_bomb(folder: Path, space: Workspace, context: Any) -> None:
 
 @generator("xlsx-over-size")
 def _xlsx_over_size(folder: Path, space: Workspace, context: Any) -> None:
-    from aqkg.ingest import MAX_SPREADSHEET_BYTES
+    from aqkg.intake.ingest import MAX_SPREADSHEET_BYTES
 
     _sparse(folder / "big.xlsx", MAX_SPREADSHEET_BYTES + 1)
 

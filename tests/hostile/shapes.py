@@ -1,6 +1,6 @@
 """Hostile workbook, CSV and RDF shapes of issue 23, generated (never committed: the big ones
 unpack to about 100 MB from a few hundred KB). Shared by the hostile corpus
-(tests/hostile/runner.py), the tests of aqkg.sheet_input and the benchmark of peak memory
+(tests/hostile/runner.py), the tests of aqkg.intake.sheet_input and the benchmark of peak memory
 (benchmarks/hostile.py), so all three see the same files.
 
 Each function writes into an existing file or folder and returns its path; `count` and the

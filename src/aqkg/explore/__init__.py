@@ -76,7 +76,7 @@ from aqkg.explore.validate import (
     outcome_json,
     validate_upload,
 )
-from aqkg.results import table_csv
+from aqkg.sparql.results import table_csv
 
 __all__ = [
     "AQRF_LEVEL",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from aqkg.explore._text import display
 from aqkg.paths import project_root
-from aqkg.queries import bind_params, catalogue, run
-from aqkg.results import plain
-from aqkg.store import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
+from aqkg.sparql.catalogue import bind_params, catalogue, run
+from aqkg.sparql.results import plain
+from aqkg.store.embedded import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
 
 STORE_ENV = "AQKG_STORE"
 Row = dict[str, str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from aqkg.results import plain, short
+from aqkg.sparql.results import plain, short
 
 LIST_SEPARATOR = " | "
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aqkg.explore._store import Row, rows
 from aqkg.explore._text import as_count, as_int
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)

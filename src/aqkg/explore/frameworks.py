@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aqkg.explore._store import ExploreError, Row, rows
 from aqkg.explore._text import as_count, as_int
 from aqkg.explore.labels import LocalLabel, SourceDoc, labelled, local_labels, sources_of
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aqkg.explore._store import rows
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def launch(store_path: Path, port: int | None = None, endpoint: str | None = Non
         env.update({ENDPOINT_ENV: endpoint, "AQKG_HOME": str(project_root())})
         return _run(port, env)
     if not store_exists(store_path):
-        from aqkg.build import build
+        from aqkg.build.pipeline import build
 
         print(f"aqkg explore: no store at {store_path}: building it first", file=sys.stderr)
         summary, _ = build(store_path)

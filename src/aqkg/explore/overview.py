@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from aqkg.coverage import coverage_matrix, failing_records
+from aqkg.build.coverage import coverage_matrix, failing_records
 from aqkg.explore._store import rows
 from aqkg.explore._text import as_count, as_int, dot_text
 from aqkg.explore.labels import LocalLabel, labelled, local_labels
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aqkg.explore._store import Row, rows
 from aqkg.explore._text import as_count, as_int, split_list
 from aqkg.explore.labels import SourceDoc, sources_of
-from aqkg.store import EmbeddedStore
+from aqkg.store.embedded import EmbeddedStore
 
 ID_BASE = "https://w3id.org/aqkg/id/"
 QUALIFICATION_BASE = ID_BASE + "qualification/"

@@ -12,9 +12,9 @@ from itertools import pairwise
 from aqkg.explore._store import rows
 from aqkg.explore._text import dot_text
 from aqkg.explore.labels import labelled, local_labels
-from aqkg.recognise import Candidate, Coverage, Recognition, UnitMatch, recognise
-from aqkg.results import defuse_formula
-from aqkg.store import EmbeddedStore
+from aqkg.recognition.engine import Candidate, Coverage, Recognition, UnitMatch, recognise
+from aqkg.sparql.results import defuse_formula
+from aqkg.store.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)

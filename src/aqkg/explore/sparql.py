@@ -1,6 +1,6 @@
-"""The SPARQL page: user queries run in `aqkg.serve`'s worker pool (a query past the time
+"""The SPARQL page: user queries run in `aqkg.web.server`'s worker pool (a query past the time
 limit has its process killed) after the same refusal check as the endpoint. FROM and FROM
-NAMED are honoured as on every path (aqkg.sparql_dataset); relative IRIs resolve against
+NAMED are honoured as on every path (aqkg.syntax.dataset); relative IRIs resolve against
 https://w3id.org/aqkg/, as in `aqkg query`, and file: IRIs are refused."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import pyoxigraph as ox
 
 from aqkg.explore._store import ExploreError, store_stamp
 from aqkg.explore._text import display
-from aqkg.queries import NamedQuery, QueryParamError, bind_params
-from aqkg.results import as_delimited
-from aqkg.results import as_json as results_json
-from aqkg.serve import FormatChoice, Job, QueryPool, Success, refusal
-from aqkg.store import SelectResult, StoreError
+from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params
+from aqkg.sparql.results import as_delimited
+from aqkg.sparql.results import as_json as results_json
+from aqkg.store.embedded import SelectResult, StoreError
+from aqkg.web.server import FormatChoice, Job, QueryPool, Success, refusal
 
 SPARQL_TIMEOUT_SECONDS = 10.0
 SPARQL_MAX_ROWS = 10_000

@@ -4,8 +4,8 @@ reader allocate is given back to the system and never reaches the Streamlit proc
 serves every other user (as the SPARQL page's query worker keeps queries out of it).
 
 Before: a 171 KB workbook took the Streamlit process to 4.3 GB, a second upload to 8.3 GB,
-held after both browsers closed. The readers are bounded now (aqkg.sheet_input,
-aqkg.xlsx_guards, aqkg.rdf_input); the limit here is the backstop for what they miss.
+held after both browsers closed. The readers are bounded now (aqkg.intake.sheet_input,
+aqkg.intake.xlsx_guards, aqkg.intake.rdf_input); the limit here is the backstop for what they miss.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _over_memory(name: str, memory_bytes: int) -> str:
 def _main(sender: Connection, name: str, data: bytes, store_path: str, memory_bytes: int) -> None:
     """The worker: limit the address space, open the store read-only, validate, answer."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from aqkg.store import EmbeddedStore, StoreError
+    from aqkg.store.embedded import EmbeddedStore, StoreError
 
     try:
         outcome = validate_upload(name, data, EmbeddedStore.open(Path(store_path)))

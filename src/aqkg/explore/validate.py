@@ -1,5 +1,6 @@
 """The Validate page: an upload is written to a temporary folder, validated with
-`aqkg.validate` (RDF) or `aqkg.sheet_report` (XLSX template, zip of template CSVs) and the
+`aqkg.validation.validate` (RDF) or `aqkg.submissions.sheet_report` (XLSX template, zip of template
+CSVs) and the
 folder deleted; plus the blank submission template to download."""
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path, PurePosixPath
 import pyoxigraph as ox
 
 from aqkg.explore._store import ExploreError
-from aqkg.results import short
-from aqkg.store import EmbeddedStore
+from aqkg.sparql.results import short
+from aqkg.store.embedded import EmbeddedStore
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 50
@@ -91,9 +92,9 @@ def _prefixed(name: str, message: str) -> str:
 
 
 def _validate_rdf(name: str, path: Path, context: EmbeddedStore) -> ValidationOutcome:
-    from aqkg.report import as_json as report_json
-    from aqkg.report import as_text as report_text
-    from aqkg.validate import validate_files
+    from aqkg.validation.report import as_json as report_json
+    from aqkg.validation.report import as_text as report_text
+    from aqkg.validation.validate import validate_files
 
     report = validate_files([path], context)
     report.checked = [name]
@@ -153,9 +154,9 @@ def _unzip_csvs(name: str, archive: Path, target: Path) -> Path:
 
 
 def _validate_sheets(name: str, path: Path, context: EmbeddedStore) -> ValidationOutcome:
-    from aqkg.sheet_report import as_json as sheet_json
-    from aqkg.sheet_report import as_text as sheet_text
-    from aqkg.sheet_report import validate_spreadsheet, where
+    from aqkg.submissions.sheet_report import as_json as sheet_json
+    from aqkg.submissions.sheet_report import as_text as sheet_text
+    from aqkg.submissions.sheet_report import validate_spreadsheet, where
 
     report, _ = validate_spreadsheet(path, context)
     report.checked = name
@@ -187,7 +188,7 @@ def _validate_sheets(name: str, path: Path, context: EmbeddedStore) -> Validatio
 
 def blank_template(store: EmbeddedStore, country: str) -> bytes:
     """A blank XLSX submission template for `country`, with its drop-down lists."""
-    from aqkg.templates import controlled_lists, write_template
+    from aqkg.intake.templates import controlled_lists, write_template
 
     with tempfile.TemporaryDirectory(prefix="aqkg-template-") as folder:
         out = Path(folder) / f"{country}.xlsx"
@@ -197,7 +198,7 @@ def blank_template(store: EmbeddedStore, country: str) -> bytes:
 
 def findings_csv(outcome: ValidationOutcome) -> str:
     """Every finding as a CSV row (the download), formulas defused as the CLI writes them."""
-    from aqkg.results import table_csv
+    from aqkg.sparql.results import table_csv
 
     return table_csv(
         [

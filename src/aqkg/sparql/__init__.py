@@ -1,0 +1,1 @@
+"""aqkg.sparql."""

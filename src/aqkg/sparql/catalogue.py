@@ -1,0 +1,221 @@
+"""The named query catalogue: queries/*.rq files with a grlc-style header.
+
+Header lines start with `#+ key: value`; a line `#+   more` continues the previous key.
+
+    #+ summary: Qualifications at one AQRF level, across member states
+    #+ description: ...
+    #+ params: level (xsd:integer, 1-8, required); country (country, optional)
+    #+ tags: qualifications, aqrf
+
+A parameter's first word in brackets is its type: xsd:integer, xsd:decimal, xsd:string,
+xsd:date, iri, or country (an ISO 3166-1 alpha-2 code, bound as the member state's IRI).
+Parameters are bound as typed terms through pyoxigraph substitutions, never pasted into text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aqkg.paths import queries_dir
+from aqkg.sparql.binding import inline
+from aqkg.store.backend import Store
+from aqkg.store.embedded import EmbeddedStore, SelectResult, Term
+from aqkg.syntax.sparql_text import QueryTextError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+COUNTRY_BASE = "https://w3id.org/aqkg/id/country/"
+CURIE_PREFIXES = {
+    "aqkg": "https://w3id.org/aqkg/ontology#",
+    "id": "https://w3id.org/aqkg/id/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "isco": "http://data.europa.eu/esco/isco/",
+}
+PARAM_PATTERN = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*$")
+
+
+class QueryParamError(Exception):
+    """A parameter is missing, unknown or of the wrong type; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    type: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    summary: str
+    description: str
+    params: list[QueryParam] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
+    """Every named query (top-level *.rq; qc/ and build/ hold internal ones), by name."""
+    folder = folder or queries_dir()
+    return {path.stem: read_query(path) for path in sorted(folder.glob("*.rq"))}
+
+
+def read_query(path: Path) -> NamedQuery:
+    header = parse_header(path.read_text(encoding="utf-8"))
+    return NamedQuery(
+        name=path.stem,
+        path=path,
+        summary=header.get("summary", ""),
+        description=header.get("description", ""),
+        params=parse_params(header.get("params", "")),
+        tags=[t.strip() for t in header.get("tags", "").split(",") if t.strip()],
+    )
+
+
+def parse_header(text: str) -> dict[str, str]:
+    header: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if not line.startswith("#+"):
+            break
+        body = line[2:]
+        match = re.match(r"^ (\w+):\s*(.*)$", body)
+        if match:
+            key = match.group(1)
+            header[key] = match.group(2).strip()
+        elif key is not None:
+            header[key] = (header[key] + " " + body.strip()).strip()
+    return header
+
+
+def parse_params(text: str) -> list[QueryParam]:
+    params = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        match = PARAM_PATTERN.match(item)
+        if not match:
+            raise ValueError(f"bad #+ params entry {item!r}: write `name (type, ..., required)`")
+        name, inside = match.groups()
+        words = [w.strip() for w in inside.split(",")]
+        params.append(
+            QueryParam(
+                name=name,
+                type=words[0],
+                required="required" in words[1:],
+                description=", ".join(w for w in words[1:] if w not in ("required", "optional")),
+            )
+        )
+    return params
+
+
+def bind_params(
+    query: NamedQuery | None, given: dict[str, str]
+) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Typed terms for the given `name=value` strings, checked against the query's header.
+
+    For an ad-hoc query (no header) every value is bound as a plain string literal, unless it
+    looks like an IRI in angle brackets.
+    """
+    if query is None:
+        return {name: _untyped_term(value) for name, value in given.items()}
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        known = ", ".join(declared) or "none"
+        raise QueryParamError(
+            f"query {query.name} has no parameter {unknown[0]!r} (it has: {known})"
+        )
+    missing = [p.name for p in query.params if p.required and p.name not in given]
+    if missing:
+        raise QueryParamError(f"query {query.name} needs --param {missing[0]}=VALUE")
+    return {name: typed_term(declared[name], value) for name, value in given.items()}
+
+
+def run(store: Store, sparql: str, bindings: Mapping[str, Term]) -> SelectResult:
+    """A named query's rows, its parameters bound for the best plan on each backend.
+
+    pyoxigraph plans a query before it applies substitutions, so there the parameters are
+    written in as constants (aqkg.sparql.binding.inline): the plan then starts from them.
+    A query whose subquery projects a parameter keeps the substitution. An endpoint store binds
+    with VALUES, which Virtuoso plans from.
+    """
+    if isinstance(store, EmbeddedStore):
+        return store.select(*for_embedded(sparql, bindings))
+    return store.select(sparql, bindings)
+
+
+def for_embedded(sparql: str, bindings: Mapping[str, Term]) -> tuple[str, Mapping[str, Term]]:
+    """The text and bindings to hand pyoxigraph: parameters written in as constants where
+    that is safe (see :func:`run`), else the text as it is with its substitutions."""
+    if not bindings:
+        return sparql, bindings
+    try:
+        return inline(sparql, bindings), {}
+    except QueryTextError:
+        return sparql, bindings  # a subquery joins on a parameter: substitution keeps that join
+
+
+def typed_term(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:
+    try:
+        return _convert(param.type, value)
+    except (ValueError, InvalidOperation):
+        raise QueryParamError(
+            f"parameter {param.name}={value!r} is not a valid {param.type}"
+        ) from None
+
+
+def _convert(kind: str, value: str) -> ox.NamedNode | ox.Literal:
+    if kind == "country":
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError(value)
+        return ox.NamedNode(COUNTRY_BASE + value.upper())
+    if kind == "iri":
+        return ox.NamedNode(expand_curie(value.strip("<>")))
+    if kind == "xsd:integer":
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    if kind == "xsd:decimal":
+        return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+    if kind == "xsd:date":
+        return ox.Literal(
+            date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date")
+        )
+    if kind == "xsd:string":
+        return ox.Literal(value)
+    raise ValueError(f"unknown parameter type {kind}")
+
+
+def expand_curie(value: str) -> str:
+    """`aqkg:ExactMatch` or `id:country/PH` -> the full IRI; anything else is returned as is."""
+    prefix, colon, local = value.partition(":")
+    namespace = CURIE_PREFIXES.get(prefix)
+    return namespace + local if colon and namespace and not local.startswith("//") else value
+
+
+def _untyped_term(value: str) -> ox.NamedNode | ox.Literal:
+    if value.startswith("<") and value.endswith(">"):
+        return ox.NamedNode(value[1:-1])
+    return ox.Literal(value)
+
+
+def resolve(name_or_path: str) -> NamedQuery | Path:
+    """A catalogue name, or a path to a .rq file given by the user."""
+    known = catalogue()
+    if name_or_path in known:
+        return known[name_or_path]
+    path = Path(name_or_path)
+    if path.suffix == ".rq" and path.is_file():
+        return path
+    raise QueryParamError(
+        f"no named query {name_or_path!r} and no such .rq file; `aqkg queries` lists the names"
+    )

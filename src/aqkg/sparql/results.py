@@ -1,0 +1,128 @@
+"""SELECT results as a terminal table, CSV, TSV or SPARQL 1.1 JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from aqkg.store.embedded import SelectResult, Term
+
+PREFIXES = {
+    "https://w3id.org/aqkg/ontology#": "aqkg:",
+    "https://w3id.org/aqkg/id/": "id:",
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "http://purl.org/dc/terms/": "dcterms:",
+    "http://data.europa.eu/esco/isco/": "isco:",
+    "http://www.w3.org/2001/XMLSchema#": "xsd:",
+}
+
+
+def plain(term: Term | None) -> str:
+    """The lexical value: an IRI as is, a literal's text, blank for unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return str(term.value)
+
+
+def short(term: Term | None) -> str:
+    """Compact form for people: prefixed IRIs, literal text with its language tag."""
+    if isinstance(term, ox.NamedNode):
+        for namespace, prefix in PREFIXES.items():
+            if term.value.startswith(namespace):
+                return prefix + term.value[len(namespace) :]
+    if isinstance(term, ox.Literal) and term.language:
+        return f"{term.value} @{term.language}"
+    return plain(term)
+
+
+def as_table(result: SelectResult, max_width: int = 60) -> str:
+    cells = [[_clip(short(t), max_width) for t in row] for row in result.rows]
+    widths = [
+        max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(result.variables)
+    ]
+    lines = [
+        "  ".join(name.ljust(w) for name, w in zip(result.variables, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def as_delimited(result: SelectResult, delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(result.variables)
+    writer.writerows([[defuse_formula(plain(t)) for t in row] for row in result.rows])
+    return buffer.getvalue()
+
+
+def table_csv(rows: Sequence[Mapping[str, object]]) -> str:
+    """Rows of a table (the keys of the first are the columns) as CSV, formulas defused."""
+    columns = list(rows[0]) if rows else []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[defuse_formula(_cell(row.get(c))) for c in columns] for row in rows])
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def defuse_formula(text: str) -> str:
+    """Stop spreadsheet programs from running a cell as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def as_json(result: SelectResult) -> str:
+    bindings = [
+        {
+            name: _json_term(t)
+            for name, t in zip(result.variables, row, strict=True)
+            if t is not None
+        }
+        for row in result.rows
+    ]
+    payload = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def _json_term(term: Term) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        entry: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            entry["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            entry["datatype"] = term.datatype.value
+        return entry
+    return {"type": "triple", "value": str(term)}
+
+
+def as_tsv(result: SelectResult) -> str:
+    return as_delimited(result, "\t")
+
+
+FORMATTERS: dict[str, Callable[[SelectResult], str]] = {
+    "table": as_table,
+    "csv": as_delimited,
+    "tsv": as_tsv,
+    "json": as_json,
+}
