@@ -48,7 +48,7 @@ def _stamp() -> str:
 def _open_store(path: str, endpoint: str | None, stamp: str) -> Store:
     """Opened once per store version: a rebuild (new stamp) opens the new one."""
     if endpoint:
-        from aqkg.web.endpoint_mode import open_endpoint
+        from aqkg.sparql.endpoint_evaluation import open_endpoint
 
         return open_endpoint(endpoint)
     return explore.open_store(Path(path))

@@ -33,9 +33,12 @@ from aqkg.intake.ingest import IngestError, ingest
 from aqkg.intake.rdf_input import UnusableInputError, parse_triples
 from aqkg.intake.templates import write_template
 from aqkg.intake.xlsx_guards import MAX_UNPACKED_BYTES
+from aqkg.sparql.evaluation import evaluate
+from aqkg.sparql.jobs import Job, Success
+from aqkg.sparql.negotiation import FormatChoice
+from aqkg.sparql.readonly import mentions_file_iri, refusal
 from aqkg.sparql.results import as_delimited
 from aqkg.store.embedded import EmbeddedStore, SelectResult
-from aqkg.web.server import FormatChoice, Job, Success, evaluate, mentions_file_iri, refusal
 
 TIME_LIMIT_SECONDS = 15.0
 MEMORY_LIMIT_BYTES = 500 << 20

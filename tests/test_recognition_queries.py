@@ -19,7 +19,9 @@ from test_recognition_snapshot import pairs
 from aqkg.build.pipeline import build
 from aqkg.build.synth import SYNTH_GRAPH, write
 from aqkg.paths import GRAPH_BASE
-from aqkg.recognition.engine import _Neighbourhood, _Reader, format_recognition, recognise
+from aqkg.recognition.candidates import Neighbourhood
+from aqkg.recognition.engine import format_recognition, recognise
+from aqkg.recognition.reader import Reader
 from aqkg.sparql.binding import inline, with_rows
 from aqkg.sparql.catalogue import bind_params, catalogue, read_query
 from aqkg.store.backend import Store
@@ -111,13 +113,13 @@ def test_candidates_query_gives_the_rows_it_gave_before(synthetic: EmbeddedStore
 
 
 def test_derived_unit_coverage_rows_are_those_of_unit_coverage(synthetic: EmbeddedStore) -> None:
-    reader = _Reader(synthetic)
+    reader = Reader(synthetic)
     query = catalogue()["unit-coverage"]
     compared = 0
     for held, country in synthetic_pairs(synthetic)[:40]:
         rows = reader.rows("recognition-candidates", qualification=held, country=country)
         candidates = sorted({str(r["candidate"].value) for r in rows if r["candidate"]})
-        neighbourhood = _Neighbourhood.read(reader, held, candidates)
+        neighbourhood = Neighbourhood.read(reader, held, candidates)
         for target in candidates:
             for holder, of, derived in (
                 (held, target, neighbourhood.forward(target)),

@@ -27,7 +27,8 @@ import rdflib
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from aqkg.web.server import QueryServer, ServeError, make_server, mentions_service
+from aqkg.sparql.readonly import mentions_service
+from aqkg.web.server import QueryServer, ServeError, make_server
 
 EX = "https://example.org/fictional#"
 WIDGETS_GRAPH = "https://example.org/graph/widgets"

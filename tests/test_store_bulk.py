@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.build.pipeline import synth
+from aqkg.build import synth
 from aqkg.store.embedded import EmbeddedStore
 
 GRAPH = "urn:aqkg-test:bulk"

@@ -282,7 +282,7 @@ def _refuse_unsafe(sparql: str) -> None:
     """An ad-hoc query (-e, FILE.rq) gets the endpoint's checks: no UPDATE, no SERVICE and no
     file: IRI (querying opens no socket and reads no file, even for a query pasted from
     elsewhere), nothing nested so deep that pyoxigraph would crash."""
-    from aqkg.web.server import refusal
+    from aqkg.sparql.readonly import refusal
 
     problem = refusal(sparql)
     if problem:

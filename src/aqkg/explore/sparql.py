@@ -17,10 +17,13 @@ import pyoxigraph as ox
 from aqkg.explore._store import ExploreError, store_stamp
 from aqkg.explore._text import display
 from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params
+from aqkg.sparql.jobs import Job, Success
+from aqkg.sparql.negotiation import FormatChoice
+from aqkg.sparql.pool import QueryPool
+from aqkg.sparql.readonly import refusal
 from aqkg.sparql.results import as_delimited
 from aqkg.sparql.results import as_json as results_json
 from aqkg.store.embedded import SelectResult, StoreError
-from aqkg.web.server import FormatChoice, Job, QueryPool, Success, refusal
 
 SPARQL_TIMEOUT_SECONDS = 10.0
 SPARQL_MAX_ROWS = 10_000

@@ -241,3 +241,7 @@ class Recognition:
     modelled_on: tuple[Source, ...] = field(default_factory=tuple)
     # certification paths on arrangements with a regional standard (the MRA-TP)
     certifications: tuple[Certification, ...] = field(default_factory=tuple)
+
+
+class RecognitionError(Exception):
+    """The question cannot be answered as asked; the one-line message says why."""

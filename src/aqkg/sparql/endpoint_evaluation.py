@@ -20,21 +20,13 @@ import re
 
 import pyoxigraph as ox
 
+from aqkg.sparql.evaluation import serialize_boolean, serialize_solutions, serialize_triples
+from aqkg.sparql.jobs import Failure, Job, Outcome, ResultTooLarge
+from aqkg.sparql.readonly import code_and_iris, first_keyword
 from aqkg.sparql.results import as_json
 from aqkg.store.embedded import StoreError
 from aqkg.store.endpoint import EndpointStore
 from aqkg.syntax.dataset import DEFAULT_BASE_IRI, DatasetError, without_dataset_clause
-from aqkg.web.server import (
-    Failure,
-    Job,
-    Outcome,
-    ResultTooLarge,
-    code_and_iris,
-    first_keyword,
-    serialize_boolean,
-    serialize_solutions,
-    serialize_triples,
-)
 
 # Virtuoso's extension namespaces: bif: (built-in SQL functions), sql: (stored procedures),
 # and the IRIs of its own schemas (virtrdf:, bif#, sql#).
@@ -70,7 +62,7 @@ def extension_refusal(query: str, base_iri: str = DEFAULT_BASE_IRI) -> str | Non
 
 
 def evaluate_on_endpoint(store: EndpointStore, job: Job, max_rows: int) -> Outcome:
-    """Run one query on the endpoint and serialize it as `aqkg.web.server.evaluate` does."""
+    """Run one query on the endpoint and serialize it as `aqkg.sparql.evaluation.evaluate` does."""
     problem = extension_refusal(job.query, job.base_iri)
     if problem is not None:
         return Failure(403 if problem == EXTENSION_MESSAGE else 400, problem)
