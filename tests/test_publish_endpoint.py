@@ -26,9 +26,10 @@ from test_publish import kill_at_random
 from test_virtuoso_faults import _aqkg, _await_staging, _env, _one_line_error
 from virtuoso_fixture import running_virtuoso
 
-from aqkg.build.pipeline import BUILT_GRAPH_PREFIXES, build
+from aqkg.build.pipeline import build
 from aqkg.intake.ingest import ingest
 from aqkg.intake.project_files import load_project_files
+from aqkg.paths import BUILT_GRAPH_PREFIXES
 from aqkg.store.backend import replace_graphs
 from aqkg.store.embedded import EmbeddedStore
 from aqkg.store.endpoint import EndpointStore

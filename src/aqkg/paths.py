@@ -55,3 +55,14 @@ def graph_iri_for(path: Path) -> str:
     """Named graph IRI of a source file: its path below the project root, without extension."""
     relative = path.resolve().relative_to(project_root()).with_suffix("")
     return GRAPH_BASE + relative.as_posix()
+
+
+# Graphs the build owns and rewrites; any other graph in the store (an ESCO import, say) is
+# carried over untouched. (Here, not in aqkg.build,
+# because publishing to an endpoint needs them too.)
+BUILT_GRAPH_PREFIXES = (
+    GRAPH_BASE + "ontology/",
+    GRAPH_BASE + "data/",
+    INFERRED_GRAPH,
+    ILLUSTRATIVE_GRAPH,
+)

@@ -17,22 +17,18 @@ from aqkg.intake.project_files import (
     load_project_files,
     project_files,
 )
-from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
+from aqkg.paths import (
+    BUILT_GRAPH_PREFIXES,
+    ILLUSTRATIVE_GRAPH,
+    INFERRED_GRAPH,
+    project_root,
+)
 from aqkg.progress import bar
 from aqkg.store.embedded import EmbeddedStore, StoreError, replace_store_directory
 from aqkg.submissions.publish import PUBLISHED_GRAPH_BASE
 from aqkg.submissions.supersede import superseding_update
 from aqkg.validation.report import Finding, Report
 from aqkg.validation.validate import validate_data_graphs
-
-# Graphs the build owns and rewrites; any other graph in the store (an ESCO import, say) is
-# carried over untouched.
-BUILT_GRAPH_PREFIXES = (
-    GRAPH_BASE + "ontology/",
-    GRAPH_BASE + "data/",
-    INFERRED_GRAPH,
-    ILLUSTRATIVE_GRAPH,
-)
 
 
 @dataclass

@@ -186,7 +186,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     target_path = None if args.memory or args.endpoint else store_path(args)
     summary, staging = build(target_path, allow_invalid=args.allow_invalid)
     if args.endpoint and summary.written:
-        from aqkg.build.pipeline import BUILT_GRAPH_PREFIXES
+        from aqkg.paths import BUILT_GRAPH_PREFIXES
         from aqkg.store.backend import replace_graphs
 
         replace_graphs(open_store(None, args.endpoint), staging, BUILT_GRAPH_PREFIXES)

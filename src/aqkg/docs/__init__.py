@@ -1,1 +1,5 @@
-"""aqkg.docs."""
+"""Generated documentation, checked current by the tests.
+
+Public API: `catalogue` (`python -m aqkg.docs.catalogue`: the query catalogue page), `readme`
+(`python -m aqkg.docs.readme`: the generated sections of README and docs pages).
+"""

@@ -1,5 +1,7 @@
 """What the Streamlit explorer (app/) reads, as plain dataclasses; and `launch` to start it.
 
+Public API: the names re-exported below (`__all__`), one group per page of the app.
+
 Every read goes through a named query (queries/*.rq, the explorer's own are explore-*.rq) bound
 with typed parameters, so the app holds no SPARQL. Results are frozen dataclasses of strings,
 ints and tuples: cheap to cache, safe to pickle, easy to assert on in tests. The few pure

@@ -216,7 +216,7 @@ def load_version(remote: Remote, country: str, version: int) -> list[ox.Triple]:
 def validation_context(endpoint: EndpointStore) -> EmbeddedStore:
     """The endpoint's built graphs (ontology, data, inferences) in an in-memory store: what
     validation reads in the embedded store."""
-    from aqkg.build.pipeline import BUILT_GRAPH_PREFIXES
+    from aqkg.paths import BUILT_GRAPH_PREFIXES
 
     counts = {
         g: n for g, n in endpoint.triple_counts().items() if g.startswith(BUILT_GRAPH_PREFIXES)

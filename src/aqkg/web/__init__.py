@@ -1,1 +1,5 @@
-"""aqkg.web."""
+"""`aqkg serve`: the read-only SPARQL 1.1 endpoint and the REST API of the named queries over HTTP.
+
+Public API: `server.serve`, `server.make_server` (`QueryServer`, `ServeError`); `openapi`
+(the OpenAPI document generated from the catalogue). Queries run in `aqkg.sparql.pool`.
+"""
