@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -17,7 +19,7 @@ import pytest
 
 from aqkg.build.pipeline import build
 from aqkg.cli.main import main
-from aqkg.docs.readme import render
+from aqkg.docs.readme import pages, render
 from aqkg.intake.project_files import project_files
 from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
 from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue
@@ -177,12 +179,17 @@ def test_recognise_from_the_command_line(built: Path, capsys: pytest.CaptureFixt
     assert err.count("\n") == 1 and "TH/NO-SUCH" in err
 
 
-def test_readme_generated_tables_match_the_data(store: EmbeddedStore) -> None:
-    readme = (project_root() / "README.md").read_text(encoding="utf-8")
-    assert render(readme, store) == readme, (
-        "README.md's generated tables are stale: run `aqkg build --store /tmp/s && "
+def test_generated_tables_match_the_data(store: EmbeddedStore) -> None:
+    stale = [
+        page.name
+        for page in pages()
+        if render(text := page.read_text(encoding="utf-8"), store) != text
+    ]
+    assert not stale, (
+        f"generated tables are stale in {stale}: run `aqkg build --store /tmp/s && "
         "python -m aqkg.docs.readme --store /tmp/s`"
     )
+    assert sum("<!-- generated:" in p.read_text(encoding="utf-8") for p in pages()) >= 3
 
 
 def test_serve_from_the_command_line(built: Path) -> None:
@@ -257,3 +264,30 @@ def _rows_without(
     result = store.select(query.text, bind_params(query, params))
     keep = [i for i, name in enumerate(result.variables) if name != dropped]
     return {tuple(str(row[i]) for i in keep) for row in result.rows}
+
+
+def _readme_commands(*verbs: str) -> list[list[str]]:
+    """The `aqkg <verb> ...` commands of the README's code blocks, comments dropped."""
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.DOTALL):
+        pending = ""
+        for line in block.splitlines():
+            pending = f"{pending}\n{line}" if pending else line
+            try:
+                words = shlex.split(pending, comments=True)
+            except ValueError:  # a quote still open: the command goes on
+                continue
+            pending = ""
+            if len(words) > 1 and words[0] == "aqkg" and words[1] in verbs:
+                commands.append(words[1:])
+    return commands
+
+
+def test_the_readme_tour_runs(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    commands = _readme_commands("recognise", "query", "queries")
+    assert len(commands) >= 6
+    for args in commands:
+        store = [] if args[0] == "queries" else ["--store", str(built)]  # the catalogue is files
+        assert main([*args, *store]) == 0, args
+        assert capsys.readouterr().out.strip(), args

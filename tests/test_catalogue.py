@@ -1,5 +1,5 @@
 """The named query catalogue: every query runs, its results agree with the data files, the
-fictional examples stay fictional, and queries/README.md is up to date.
+fictional examples stay fictional, and docs/queries.md is up to date.
 
 Queries that follow levels through the AQRF are checked against the fictional examples
 (data/examples), since no real NQF-to-AQRF level pairing is published.
@@ -34,7 +34,7 @@ from aqkg.store.embedded import EmbeddedStore
 from aqkg.validation.validate import validate_files
 
 REPO = Path(__file__).resolve().parents[1]
-README = REPO / "queries" / "README.md"
+README = REPO / "docs" / "queries.md"
 AQKG = Namespace("https://w3id.org/aqkg/ontology#")
 ID = "https://w3id.org/aqkg/id/"
 ISCO = "http://data.europa.eu/esco/isco/C"
@@ -451,19 +451,19 @@ def test_examples_conform_to_the_shapes() -> None:
     assert report.conforms, report
 
 
-# -- queries/README.md ---------------------------------------------------------------------------
+# -- docs/queries.md ---------------------------------------------------------------------------
 
 
 def test_readme_documents_every_query() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [name for name in catalogue() if f"\n## {name}\n" not in text]
-    assert not missing, f"queries/README.md does not document {missing}: regenerate it"
+    assert not missing, f"docs/queries.md does not document {missing}: regenerate it"
 
 
 def test_readme_is_up_to_date(built: tuple[EmbeddedStore, Path], fictional: EmbeddedStore) -> None:
     on_disk = EmbeddedStore.open(built[1])
     expected = render_catalogue_markdown(on_disk, EXAMPLE_PARAMS, fictional_store=fictional)
     assert README.read_text(encoding="utf-8") == expected, (
-        "queries/README.md is out of date: run `aqkg build --store /tmp/store && "
-        "python -m aqkg.docs.catalogue --store /tmp/store > queries/README.md`"
+        "docs/queries.md is out of date: run `aqkg build --store /tmp/store && "
+        "python -m aqkg.docs.catalogue --store /tmp/store > docs/queries.md`"
     )

@@ -1,9 +1,10 @@
-"""Keep the generated tables of README.md true: regenerate the blocks between markers.
+"""Keep the generated tables of the README and the docs pages true: regenerate the blocks
+between markers, wherever a page has them.
 
     <!-- generated:coverage -->  ...  <!-- /generated:coverage -->
 
 `python -m aqkg.docs.readme --store PATH` rewrites them from a built store; the tests fail when
-the README differs from what the shipped data gives.
+a page differs from what the shipped data gives.
 """
 
 from __future__ import annotations
@@ -77,12 +78,22 @@ def render(text: str, store: EmbeddedStore) -> str:
     return text
 
 
+def pages() -> list[Path]:
+    """The pages that may hold generated blocks: the README and every docs page."""
+    root = project_root()
+    return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Regenerate README.md's generated tables.")
+    parser = argparse.ArgumentParser(description="Regenerate the generated tables of the pages.")
     parser.add_argument("--store", type=Path, required=True)
     args = parser.parse_args()
-    readme = project_root() / "README.md"
-    readme.write_text(render(readme.read_text(encoding="utf-8"), EmbeddedStore.open(args.store)))
+    store = EmbeddedStore.open(args.store)
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        fresh = render(text, store)
+        if fresh != text:
+            page.write_text(fresh, encoding="utf-8")
 
 
 if __name__ == "__main__":
