@@ -4,7 +4,6 @@ through validate, publish and the templates' drop-down lists. Submissions are FI
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,9 +12,8 @@ from openpyxl import load_workbook
 from test_ingest import Rows, make_workbook
 
 from aqkg.cli.main import main
-from aqkg.intake.project_files import load_project_files
 from aqkg.intake.templates import controlled_lists, write_template
-from aqkg.store.embedded import EmbeddedStore, replace_store_directory
+from aqkg.store.embedded import EmbeddedStore
 from aqkg.submissions.publish import PublishError, commit_version, publish
 from aqkg.submissions.sheet_report import SheetReport, validate_spreadsheet
 from aqkg.validation.ownership import graph_owner, record_owner
@@ -54,23 +52,7 @@ FOREIGN = {
 }
 
 
-@pytest.fixture(scope="module")
-def context() -> EmbeddedStore:
-    return load_project_files()
-
-
-@pytest.fixture(scope="module")
-def base_store(tmp_path_factory: pytest.TempPathFactory, context: EmbeddedStore) -> Path:
-    path = tmp_path_factory.mktemp("base") / "store"
-    replace_store_directory(path, context)
-    return path
-
-
-@pytest.fixture
-def store_path(tmp_path: Path, base_store: Path) -> Path:
-    path = tmp_path / ".aqkg" / "store"
-    shutil.copytree(base_store, path)
-    return path
+pytest_plugins = ["project_stores"]  # context, base_store, store_path
 
 
 def _turtle(tmp_path: Path, text: str, name: str = "submission.ttl") -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,8 +19,7 @@ import pytest
 from test_ingest import FIXTURE, Rows, make_workbook
 
 from aqkg.intake.ingest import ingest
-from aqkg.intake.project_files import load_project_files
-from aqkg.store.embedded import EmbeddedStore, replace_store_directory
+from aqkg.store.embedded import EmbeddedStore
 from aqkg.submissions.publish import (
     PENDING,
     PublishError,
@@ -41,23 +39,7 @@ from aqkg.submissions.sheet_report import SheetReport
 ID = "https://w3id.org/aqkg/id/"
 
 
-@pytest.fixture(scope="module")
-def context() -> EmbeddedStore:
-    return load_project_files()
-
-
-@pytest.fixture(scope="module")
-def base_store(tmp_path_factory: pytest.TempPathFactory, context: EmbeddedStore) -> Path:
-    path = tmp_path_factory.mktemp("base") / "store"
-    replace_store_directory(path, context)
-    return path
-
-
-@pytest.fixture
-def store_path(tmp_path: Path, base_store: Path) -> Path:
-    path = tmp_path / ".aqkg" / "store"
-    shutil.copytree(base_store, path)
-    return path
+pytest_plugins = ["project_stores"]  # context, base_store, store_path
 
 
 def _all_quads(store_path: Path) -> set[ox.Quad]:

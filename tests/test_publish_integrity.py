@@ -4,7 +4,6 @@ stores, real processes; the submission is the FICTIONAL PH fixture (9 records)."
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,29 +15,11 @@ import pytest
 from test_ingest import FIXTURE, Rows, make_workbook
 
 from aqkg.cli.main import main
-from aqkg.intake.project_files import load_project_files
-from aqkg.store.embedded import EmbeddedStore, replace_store_directory
+from aqkg.store.embedded import EmbeddedStore
 from aqkg.submissions import publish as publish_module
 from aqkg.submissions.publish import MAX_REMOVED_SHARE, PublishError, history, publish
 
-
-@pytest.fixture(scope="module")
-def context() -> EmbeddedStore:
-    return load_project_files()
-
-
-@pytest.fixture(scope="module")
-def base_store(tmp_path_factory: pytest.TempPathFactory, context: EmbeddedStore) -> Path:
-    path = tmp_path_factory.mktemp("base") / "store"
-    replace_store_directory(path, context)
-    return path
-
-
-@pytest.fixture
-def store_path(tmp_path: Path, base_store: Path) -> Path:
-    path = tmp_path / ".aqkg" / "store"
-    shutil.copytree(base_store, path)
-    return path
+pytest_plugins = ["project_stores"]  # context, base_store, store_path
 
 
 def _without_qualifications(count: int) -> Callable[[Rows], None]:
