@@ -177,6 +177,12 @@ def test_recognise_from_the_command_line(built: Path, capsys: pytest.CaptureFixt
     assert main([*args[:1], "TH/NO-SUCH", *args[2:]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "TH/NO-SUCH" in err
+    everywhere = ["recognise", "TH/DSD-BEW-L1", "--to", "all", "--store", str(built)]
+    assert main([*everywhere, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["destinations"][0]["country"] == "KH" and len(payload["destinations"]) == 10
+    assert main(everywhere) == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith(" 1. KH  On illustrative data only")
 
 
 def test_generated_tables_match_the_data(store: EmbeddedStore) -> None:

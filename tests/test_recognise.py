@@ -18,9 +18,11 @@ from aqkg.recognition.engine import (
     Recognition,
     RecognitionError,
     chain,
+    format_everywhere,
     format_recognition,
     read_relation,
     recognise,
+    recognise_everywhere,
     unit_coverage,
 )
 from aqkg.store.embedded import EmbeddedStore
@@ -506,3 +508,129 @@ def test_fictional_mra_covering_the_occupation_is_the_basis(
     assert (candidate.basis.kind, candidate.basis.strength) == ("mra", 2)
     assert [a.iri for a in candidate.basis.arrangements] == [FICTIONAL_BASE + "mra"]
     assert candidate.coverage.total == 0 and candidate.coverage.weakest is None
+
+
+# -- the plain answer (summary) ---------------------------------------------------------------
+
+
+def test_summary_of_a_corridor_names_the_basis_and_the_units_still_to_show(
+    store: EmbeddedStore,
+) -> None:
+    summary = recognise(store, "TH/DSD-BEW-L1", "KH").summary
+    assert summary is not None
+    [verdict] = summary.verdicts
+    assert verdict.sentence.startswith("On illustrative data only, not a real path: ")
+    assert "Likely recognised in Cambodia as " in verdict.sentence
+    assert "through the MRS pilot corridor: Thailand with Cambodia" in verdict.sentence
+    assert verdict.sentence.endswith(
+        "2 of 6 units still to show: Test electrical installations (ILLUS-KH-BEW-05), "
+        "Apply national electrical installation regulations (ILLUS-KH-BEW-06)."
+    )
+    assert verdict.basis.startswith("MRS corridor 'MRS pilot corridor: Thailand with Cambodia")
+    assert summary.headline == verdict.sentence
+    assert summary.next_steps[0].startswith("Ask the competent authority of Cambodia how to")
+    assert any("Do not rely on a path marked illustrative" in s for s in summary.next_steps)
+    assert summary.authorities == ()
+    assert summary.authority_statement.startswith(
+        "The competent authority in Cambodia for this occupation is not known"
+    )
+    assert "National Training Board" in summary.authority_statement  # on record, not claimed
+    assert summary.disclaimer.startswith("This is not an official recognition decision")
+
+
+def test_summary_of_a_partly_covered_corridor(store: EmbeddedStore) -> None:
+    summary = recognise(store, "TH/DSD-BRK-PLS-L1", "LA").summary
+    assert summary is not None
+    assert summary.headline.endswith(
+        "1 only partly covered: Set out and build brick walls (ILLUS-LA-BRK-02)."
+    )
+    assert summary.verdicts[0].partly_covered == (
+        "Set out and build brick walls (ILLUS-LA-BRK-02)",
+    )
+
+
+def test_summary_of_a_certification_names_the_bodies_from_the_data(store: EmbeddedStore) -> None:
+    summary = recognise(store, "PH/HOUSEKEEPING-NC-II", "VN").summary
+    assert summary is not None
+    top = summary.verdicts[0]
+    assert top.kind == "certification" and top.unverified and not top.illustrative
+    assert top.sentence.startswith(
+        "Not yet confirmed (rests on unverified records): Eligible to seek certification as "
+        "Room Attendant (ACCSTP) from Technical Education and Skills Development Authority"
+    )
+    assert top.sentence.endswith(
+        "in Viet Nam, subject to its domestic law; all 5 units are covered."
+    )
+    [authority] = summary.authorities
+    assert (authority.name, authority.role) == (
+        "Vietnam Tourism Certification Board (VTCB)",
+        "certification body",
+    )
+    assert authority.sources, "a body named to ask carries its sources"
+    assert summary.authority_statement == (
+        "In Viet Nam: Vietnam Tourism Certification Board (VTCB), certification body "
+        "(website not known)."
+    )
+    assert summary.next_steps[0].startswith("Apply to Technical Education and Skills Development")
+    assert any("not yet confirmed" in s for s in summary.next_steps)
+
+
+def test_a_weak_certification_path_gets_no_verdict(store: EmbeddedStore) -> None:
+    """A mason's qualification reaching one unit of a bell boy's job title is no answer."""
+    rec = recognise(store, "PH/MASONRY-NC-II", "TH")
+    assert rec.summary is not None
+    assert any(c.job_title_name == "Bell Boy" for c in rec.certifications)  # in the details
+    assert all(v.kind == "qualification" for v in rec.summary.verdicts)
+    assert rec.summary.headline.startswith(
+        "On illustrative data only, not a real path: No recognition basis found for "
+    )
+    assert rec.summary.next_steps[0] == (
+        "Ask the competent authority of Thailand whether PH/MASONRY-NC-II can be assessed: "
+        "no arrangement makes its recognition automatic."
+    )
+
+
+def test_no_candidate_gives_a_headline_that_says_so(store: EmbeddedStore) -> None:
+    summary = recognise(store, "PH/HOUSEKEEPING-NC-II", "TL").summary
+    assert summary is not None and summary.verdicts == ()
+    assert summary.headline.startswith(
+        "No comparable qualification was found in Timor-Leste for Housekeeping NC II"
+    )
+    assert summary.next_steps[0] == (
+        "Ask the competent authority of Timor-Leste whether and how a Philippines "
+        "qualification is assessed."
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
+def test_every_format_opens_with_the_summary(store: EmbeddedStore, fmt: str) -> None:
+    text = format_recognition(recognise(store, "TH/DSD-BEW-L1", "KH"), fmt)  # type: ignore[arg-type]
+    if fmt == "json":
+        payload = json.loads(text)
+        assert list(payload)[:2] == ["format", "summary"]
+        assert payload["summary"]["disclaimer"].startswith("This is not an official")
+        return
+    first_detail = text.index("Details")
+    for part in ("In short", "What to do next", "Authority", "This is not an official"):
+        assert 0 <= text.index(part) < first_detail, part
+    # unit titles beside their codes on both sides
+    assert "ILLUS-KH-BEW-01 " in text and "ILLUS-TH-BEW-01 " in text
+    assert "Install" in text or "install" in text
+
+
+def test_every_destination_ranked_with_one_line_each(store: EmbeddedStore) -> None:
+    answer = recognise_everywhere(store, "TH/DSD-BRK-PLS-L1")
+    codes = [d.country for d in answer.destinations]
+    assert sorted(codes) == ["BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TL", "VN"]
+    assert set(codes[:3]) == {"KH", "LA", "MM"}  # the corridor's partners first
+    assert codes[3] == "PH"  # a candidate without a basis before no candidate at all
+    assert codes[4:] == ["BN", "ID", "MY", "SG", "TL", "VN"]  # none: by code
+    assert all(d.headline == d.summary.headline for d in answer.destinations)
+    table = format_everywhere(answer, "table")
+    assert table.count("\n") >= 10 and "This is not an official recognition decision" in table
+    assert (
+        json.loads(format_everywhere(answer, "json"))["format"] == "aqkg-recognition-everywhere/1"
+    )
+    assert "1. **Cambodia (KH)**" in format_everywhere(
+        answer, "markdown"
+    ) or "**Lao" in format_everywhere(answer, "markdown")

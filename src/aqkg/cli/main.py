@@ -114,7 +114,12 @@ def _parser() -> argparse.ArgumentParser:
         "recognise", help="what a qualification is recognised as in another member state"
     )
     recognise.add_argument("qualification", metavar="QUALIFICATION", help="IRI or XX/CODE")
-    recognise.add_argument("--to", required=True, metavar="COUNTRY", help="ISO alpha-2 code")
+    recognise.add_argument(
+        "--to",
+        required=True,
+        metavar="COUNTRY",
+        help="ISO alpha-2 code or English name, or `all` for every other member state",
+    )
     recognise.add_argument("--format", choices=["json", "markdown", "table"], default="table")
     store_options(recognise)
     recognise.set_defaults(handler=_cmd_recognise)
@@ -316,13 +321,22 @@ def _cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _cmd_recognise(args: argparse.Namespace) -> int:
-    from aqkg.recognition.engine import RecognitionError, format_recognition, recognise
+    from aqkg.recognition.engine import (
+        RecognitionError,
+        format_everywhere,
+        format_recognition,
+        recognise,
+        recognise_everywhere,
+    )
 
+    store = _open_for_query(args)
     try:
-        recognition = recognise(_open_for_query(args), args.qualification, args.to)
+        if args.to.strip().lower() == "all":
+            emit(format_everywhere(recognise_everywhere(store, args.qualification), args.format))
+        else:
+            emit(format_recognition(recognise(store, args.qualification, args.to), args.format))
     except RecognitionError as error:
         raise CliError(str(error)) from None
-    emit(format_recognition(recognition, args.format))
     return EXIT_OK
 
 

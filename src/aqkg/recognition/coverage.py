@@ -162,9 +162,18 @@ def unit_coverage(store: Store, holder: str, target: str) -> Coverage:
 def coverage_between(
     reader: Reader, holder: str, target: str, rows: list[Row] | None = None
 ) -> Coverage:
-    """The coverage from unit-coverage's rows for the pair (asked for when not given)."""
-    if rows is None:
-        rows = reader.rows("unit-coverage", holder=holder, target=target)
+    """The coverage from unit-coverage's rows for the pair (asked for when not given). A pair
+    is computed once per reader: an answer for every destination asks for the same job titles
+    of a regional standard in each."""
+    key = (holder, target)
+    if key not in reader.coverages:
+        if rows is None:
+            rows = reader.rows("unit-coverage", holder=holder, target=target)
+        reader.coverages[key] = _computed_coverage(reader, holder, target, rows)
+    return reader.coverages[key]
+
+
+def _computed_coverage(reader: Reader, holder: str, target: str, rows: list[Row]) -> Coverage:
     evidence = _gather(rows)
     matches: list[UnitMatch] = []
     others: list[UnitMatch] = []

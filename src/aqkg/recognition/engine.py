@@ -62,6 +62,7 @@ arrangement, subject to its domestic law.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 from aqkg.recognition.candidates import (
@@ -79,16 +80,19 @@ from aqkg.recognition.candidates import (
 from aqkg.recognition.certification import certifications
 from aqkg.recognition.chaining import FULL_COVER, STRENGTH, chain, covers, read_relation, weakest
 from aqkg.recognition.coverage import unit_coverage
-from aqkg.recognition.formatting import render
+from aqkg.recognition.formatting import render, render_everywhere
 from aqkg.recognition.model import (
     AqrfPairing,
     Arrangement,
+    Authority,
     Basis,
     BasisKind,
     Candidate,
     Certification,
     Coverage,
     Dependence,
+    Destination,
+    Everywhere,
     Hop,
     LevelPlacement,
     MappingEvidence,
@@ -101,13 +105,23 @@ from aqkg.recognition.model import (
     Shared,
     Source,
     Step,
+    Summary,
     Unit,
     UnitMatch,
+    Verdict,
 )
 from aqkg.recognition.ranking import RANKING_RULE, rank_candidates
-from aqkg.recognition.reader import AQKG, ID_BASE, QUALIFICATION_BASE, QUALIFICATIONS_QUERY, Reader
+from aqkg.recognition.reader import (
+    AQKG,
+    ID_BASE,
+    QUALIFICATION_BASE,
+    QUALIFICATIONS_QUERY,
+    Reader,
+    text_of,
+)
 from aqkg.recognition.records import level_statement, load_arrangements, load_qualification
 from aqkg.recognition.resolve import resolve_country, resolve_qualification
+from aqkg.recognition.summary import rank_key, summarise
 from aqkg.store.backend import Store
 
 # The result dataclasses are defined in aqkg.recognition.model and re-exported from here.
@@ -120,12 +134,15 @@ __all__ = [
     "STRENGTH",
     "AqrfPairing",
     "Arrangement",
+    "Authority",
     "Basis",
     "BasisKind",
     "Candidate",
     "Certification",
     "Coverage",
     "Dependence",
+    "Destination",
+    "Everywhere",
     "Hop",
     "LevelPlacement",
     "MappingEvidence",
@@ -138,13 +155,16 @@ __all__ = [
     "Shared",
     "Source",
     "Step",
+    "Summary",
     "Unit",
     "UnitMatch",
+    "Verdict",
     "chain",
     "choose_basis",
     "covers",
     "dependence",
     "dependence_warnings",
+    "format_everywhere",
     "format_recognition",
     "level_statement",
     "load_arrangements",
@@ -152,6 +172,7 @@ __all__ = [
     "rank_candidates",
     "read_relation",
     "recognise",
+    "recognise_everywhere",
     "resolve_country",
     "resolve_qualification",
     "unit_coverage",
@@ -161,7 +182,10 @@ __all__ = [
 
 def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
     """What `qualification` (an IRI or XX/CODE) may be recognised as in `to_country` (ISO code)."""
-    reader = Reader(store)
+    return _recognise(Reader(store), qualification, to_country)
+
+
+def _recognise(reader: Reader, qualification: str, to_country: str) -> Recognition:
     held = load_qualification(reader, resolve_qualification(reader, qualification))
     country, country_name = resolve_country(reader, to_country)
     if country == held.country:
@@ -183,7 +207,7 @@ def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
     steps = [reader.step("qualification", held.iri)] + [s for c in candidates for s in c.steps]
     steps += [s for c in certified for s in c.steps]
     sources, modelled_on = all_cited(reader, steps)
-    return Recognition(
+    answer = Recognition(
         held=held,
         to_country=country,
         to_country_name=country_name,
@@ -197,8 +221,47 @@ def recognise(store: Store, qualification: str, to_country: str) -> Recognition:
         modelled_on=modelled_on,
         certifications=certified,
     )
+    return dataclasses.replace(answer, summary=summarise(reader, answer))
+
+
+EVERYWHERE_RULE = (
+    "each destination by its best answer: real before illustrative, then the basis (an "
+    "arrangement, or certification under one > a shared AQRF level > none), then the share of "
+    "units covered; destinations with no answer last, by code"
+)
+
+
+def recognise_everywhere(store: Store, qualification: str) -> Everywhere:
+    """`recognise` for every other member state, one plain verdict each, best first."""
+    reader = Reader(store)
+    held = load_qualification(reader, resolve_qualification(reader, qualification))
+    codes = sorted(text_of(r["code"]) for r in reader.rows("recognition-member-states"))
+    found = []
+    for code in codes:
+        if code == held.country:
+            continue
+        rec = _recognise(reader, held.iri, code)  # one reader: records read once
+        assert rec.summary is not None
+        best = rec.summary.verdicts[0] if rec.summary.verdicts else None
+        key = (0, *rank_key(best)) if best else (1, 0, 0, 0.0)
+        destination = Destination(
+            country=rec.to_country,
+            country_name=rec.to_country_name,
+            headline=rec.summary.headline,
+            candidates=len(rec.candidates),
+            certifications=len(rec.certifications),
+            summary=rec.summary,
+        )
+        found.append((key, code, destination))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return Everywhere(held, EVERYWHERE_RULE, tuple(d for _, _, d in found))
 
 
 def format_recognition(rec: Recognition, fmt: Literal["table", "json", "markdown"]) -> str:
     """The recognition as a terminal table, JSON (stable, complete) or Markdown."""
     return render(rec, fmt)
+
+
+def format_everywhere(answer: Everywhere, fmt: Literal["table", "json", "markdown"]) -> str:
+    """Every destination, one plain verdict each: a terminal table, JSON or Markdown."""
+    return render_everywhere(answer, fmt)

@@ -19,6 +19,7 @@ from aqkg.recognition.model import (
     Candidate,
     Certification,
     Coverage,
+    Everywhere,
     Hop,
     Recognition,
     Shared,
@@ -29,6 +30,7 @@ from aqkg.recognition.model import (
 from aqkg.sparql.results import short
 
 JSON_FORMAT_TAG = "aqkg-recognition/1"
+EVERYWHERE_FORMAT_TAG = "aqkg-recognition-everywhere/1"
 # certification paths a terminal table details; the rest get one line each
 SHOWN_IN_FULL = 3
 
@@ -44,8 +46,38 @@ def render(rec: Recognition, fmt: Literal["table", "json", "markdown"]) -> str:
     return renderers[fmt](rec)
 
 
+def render_everywhere(answer: Everywhere, fmt: Literal["table", "json", "markdown"]) -> str:
+    held = answer.held
+    if fmt == "json":
+        payload = {
+            "format": EVERYWHERE_FORMAT_TAG,
+            "held": dataclasses.asdict(held),
+            "ranking_rule": answer.ranking_rule,
+            "destinations": [dataclasses.asdict(d) for d in answer.destinations],
+        }
+        return json.dumps(payload, indent=2, ensure_ascii=False)
+    title = (
+        f"Recognition of {held.reference} ({held.country_name}) in every other member state, "
+        "best first"
+    )
+    lines = [f"# {title}", ""] if fmt == "markdown" else [title, ""]
+    for n, d in enumerate(answer.destinations, 1):
+        if fmt == "markdown":
+            lines.append(f"{n}. **{d.country_name} ({d.country})**: {d.headline}")
+        elif fmt == "table":
+            lines.append(f"{n:>2}. {d.country}  {d.headline}")
+        else:
+            raise ValueError(f"unknown format {fmt!r}: use table, json or markdown")
+    disclaimer = "This is not an official recognition decision in any of these member states."
+    lines += ["", f"ranking: {answer.ranking_rule}", disclaimer]
+    lines.append(f"Details for one destination: aqkg recognise {held.reference} --to XX")
+    return "\n".join(lines) + "\n"
+
+
 def as_json(rec: Recognition) -> str:
-    payload = {"format": JSON_FORMAT_TAG, **dataclasses.asdict(rec)}
+    fields = dataclasses.asdict(rec)
+    # the plain answer first, as in the text formats
+    payload = {"format": JSON_FORMAT_TAG, "summary": fields.pop("summary"), **fields}
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
@@ -95,6 +127,30 @@ def _via(match: UnitMatch) -> str:
     return f"regional unit {match.via.code}" if match.via else "direct"
 
 
+def summary_parts(rec: Recognition) -> list[tuple[str, list[str]]]:
+    """The plain answer as (heading, lines): verdicts, basis, next steps, whom to ask, and
+    that this is no decision. The technical detail follows it in every format."""
+    summary = rec.summary
+    if summary is None:
+        return []
+    verdicts = [v.sentence for v in summary.verdicts] or [summary.headline]
+    parts = [("In short", verdicts)]
+    if summary.verdicts:
+        parts.append(("Basis", [summary.verdicts[0].basis]))
+    parts += [
+        ("What to do next", list(summary.next_steps)),
+        ("Authority", [summary.authority_statement]),
+        ("Not a decision", [summary.disclaimer]),
+    ]
+    return parts
+
+
+def _unit(code: str, title: str, width: int = 48) -> str:
+    """A unit as its code and title (clipped for a terminal table)."""
+    text = f"{code} {title}".strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _header(rec: Recognition) -> list[str]:
     held = rec.held
     occupations = ", ".join(
@@ -117,7 +173,13 @@ def _header(rec: Recognition) -> list[str]:
 
 
 def as_table(rec: Recognition) -> str:
-    lines = _header(rec)
+    lines = []
+    for heading, texts in summary_parts(rec):
+        lines.append(f"{heading}:")
+        lines += [f"  - {t}" for t in texts]
+    if lines:
+        lines += ["", "Details", "-------"]
+    lines += _header(rec)
     if rec.warnings:
         lines += ["", "WARNING: this result depends on data that is not verified:"]
         lines += [f"  ! {w}" for w in rec.warnings]
@@ -194,7 +256,13 @@ def _table_certification(c: Certification) -> list[str]:
 def _table_coverage(title: str, cov: Coverage) -> list[str]:
     lines = [f"   {title}: {coverage_line(cov)}"]
     rows = [
-        (m.unit.code, m.matched_by.code, _via(m), f"{m.relation} ({m.covers})", hops_text(m))
+        (
+            _unit(m.unit.code, m.unit.title),
+            _unit(m.matched_by.code, m.matched_by.title),
+            _via(m),
+            f"{m.relation} ({m.covers})",
+            hops_text(m),
+        )
         for m in cov.matches
     ]
     lines += _aligned(("unit", "matched by", "via", "relation", "hops"), rows, indent="     ")
@@ -244,6 +312,12 @@ def _md_table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Iterato
 def as_markdown(rec: Recognition) -> str:
     title, *facts = _header(rec)
     lines = [f"# {title}", ""]
+    for heading, texts in summary_parts(rec):
+        lines += [f"**{heading}**", ""]
+        lines += [f"- {t}" for t in texts]
+        lines.append("")
+    if rec.summary is not None:
+        lines += ["## Details", ""]
     if rec.warnings:
         lines += ["> **Warning: this result depends on data that is not verified.**", ">"]
         lines += [f"> - {w}" for w in rec.warnings]
@@ -314,7 +388,7 @@ def _md_coverage(title: str, cov: Coverage) -> list[str]:
     rows: list[tuple[str, ...]] = [
         (
             f"{m.unit.code} {m.unit.title}".strip(),
-            m.matched_by.code,
+            f"{m.matched_by.code} {m.matched_by.title}".strip(),
             _via(m),
             m.relation,
             m.covers,

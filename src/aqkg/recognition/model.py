@@ -226,6 +226,49 @@ class Certification:
 
 
 @dataclass(frozen=True)
+class Authority:
+    """A body of the destination the data links to this recognition (never guessed)."""
+
+    iri: str
+    name: str
+    role: str  # certification body, implementing body, awarding body
+    about: str  # the arrangement or qualification that names it
+    website: str  # "" when the data has none
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One candidate or certification path, in one plain sentence."""
+
+    kind: Literal["qualification", "certification"]
+    target: str  # the candidate's reference (XX/CODE) or the job title's IRI
+    sentence: str
+    basis: str  # the basis in words
+    still_to_show: tuple[str, ...]  # "title (code)" of each unit not covered
+    partly_covered: tuple[str, ...]
+    illustrative: bool  # rests on at least one illustrative record
+    unverified: bool  # rests on at least one unverified record
+    strength: int  # 2 an arrangement (or certification under one), 1 a shared AQRF level, 0 none
+    share_covered: float  # of the target's (or the job title's) units
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The answer for a worker or an employer: verdicts first, then what to do and whom to ask.
+
+    `authority_statement` names the destination's bodies the data links to the answer, or says
+    that the competent authority is not known; `disclaimer` says that this is no decision."""
+
+    headline: str
+    verdicts: tuple[Verdict, ...]
+    next_steps: tuple[str, ...]
+    authorities: tuple[Authority, ...]
+    authority_statement: str
+    disclaimer: str
+
+
+@dataclass(frozen=True)
 class Recognition:
     held: Qualification
     to_country: str
@@ -241,7 +284,31 @@ class Recognition:
     modelled_on: tuple[Source, ...] = field(default_factory=tuple)
     # certification paths on arrangements with a regional standard (the MRA-TP)
     certifications: tuple[Certification, ...] = field(default_factory=tuple)
+    # the plain answer (aqkg.recognition.summary); None only while the engine builds it
+    summary: Summary | None = None
 
 
 class RecognitionError(Exception):
     """The question cannot be answered as asked; the one-line message says why."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One member state in an answer for every destination: its plain verdict, and how many
+    candidates and certification paths the full answer (`aqkg recognise --to XX`) holds."""
+
+    country: str
+    country_name: str
+    headline: str
+    candidates: int
+    certifications: int
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class Everywhere:
+    """What a qualification may count as in every other member state, best first."""
+
+    held: Qualification
+    ranking_rule: str
+    destinations: tuple[Destination, ...]

@@ -10,6 +10,7 @@ from functools import cache
 
 from aqkg.paths import queries_dir
 from aqkg.recognition.model import (
+    Coverage,
     MappingEvidence,
     Source,
     Step,
@@ -79,6 +80,8 @@ class Reader:
         self.store = store
         self._provenance: dict[str, _Provenance] = {}
         self._read: dict[tuple[str, str, str], list[Row]] = {}  # (query, param, IRI) -> rows
+        # (holder, target) -> unit coverage, filled by aqkg.recognition.coverage
+        self.coverages: dict[tuple[str, str], Coverage] = {}
 
     def rows(self, name: str, **params: str) -> list[Row]:
         if len(params) == 1:
