@@ -19,7 +19,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from aqkg.sparql.evaluation import evaluate
-from aqkg.sparql.jobs import Failure, Job, Outcome
+from aqkg.sparql.jobs import Failure, Job, Outcome, Task, run_task
 from aqkg.store.embedded import EmbeddedStore, StoreError
 
 WORKER_BOOT_SECONDS = 60.0
@@ -55,7 +55,7 @@ class QueryPool:
             self.close()
             raise
 
-    def run(self, job: Job) -> Outcome:
+    def run(self, job: Job | Task) -> Outcome:
         # A free worker appears within one time limit (a stuck one is killed by then),
         # plus the time to start its replacement.
         try:
@@ -170,11 +170,21 @@ def _worker_main(
         connection.send(answer(job, max_rows))
 
 
-def _evaluator(store_path: Path, endpoint: str | None) -> Callable[[Job, int], Outcome]:
+def _evaluator(store_path: Path, endpoint: str | None) -> Callable[[Job | Task, int], Outcome]:
     if endpoint:
         from aqkg.sparql.endpoint_evaluation import evaluate_on_endpoint, open_endpoint
 
         remote = open_endpoint(endpoint)
-        return lambda job, max_rows: evaluate_on_endpoint(remote, job, max_rows)
+
+        def on_endpoint(work: Job | Task, max_rows: int) -> Outcome:
+            if isinstance(work, Task):
+                return run_task(remote, work)
+            return evaluate_on_endpoint(remote, work, max_rows)
+
+        return on_endpoint
     store = EmbeddedStore.open(store_path, read_only=True)
-    return lambda job, max_rows: evaluate(store, job, max_rows)
+
+    def embedded(work: Job | Task, max_rows: int) -> Outcome:
+        return run_task(store, work) if isinstance(work, Task) else evaluate(store, work, max_rows)
+
+    return embedded

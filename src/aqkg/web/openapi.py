@@ -12,6 +12,7 @@ from importlib import metadata
 from typing import Any
 
 from aqkg.sparql.catalogue import NamedQuery, QueryParam
+from aqkg.web import recognition
 
 JsonObject = dict[str, Any]
 
@@ -31,6 +32,7 @@ def openapi_document(queries: Mapping[str, NamedQuery]) -> JsonObject:
     paths: JsonObject = {"/sparql": _sparql_path(), "/api": _catalogue_path()}
     for name, query in sorted(queries.items()):
         paths[f"/api/{name}"] = {"get": _query_operation(query)}
+    paths[recognition.PATH] = recognition.openapi_path()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -44,7 +46,7 @@ def openapi_document(queries: Mapping[str, NamedQuery]) -> JsonObject:
         },
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": {**_schemas(), **recognition.openapi_schemas()}},
     }
 
 

@@ -36,12 +36,13 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pyoxigraph as ox
 
 from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, catalogue, for_embedded
-from aqkg.sparql.jobs import Failure, Job
+from aqkg.sparql.jobs import Failure, Job, Task
 from aqkg.sparql.negotiation import FormatChoice, FormatError, choose_formats
 from aqkg.sparql.pool import QueryPool
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
 from aqkg.store.embedded import StoreError
 from aqkg.syntax.dataset import protocol_dataset
+from aqkg.web import recognition
 from aqkg.web.openapi import openapi_document
 
 MAX_BODY_BYTES = 1 << 20
@@ -250,6 +251,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._sparql, "GET, HEAD, POST"
         if path == "/api":
             return self._api_list, read
+        if path == recognition.PATH:
+            return self._recognise, read
         if path.startswith("/api/"):
             name = path.removeprefix("/api/")
             return (lambda method, params: self._api_query(name, params)), read
@@ -372,6 +375,15 @@ class _Handler(BaseHTTPRequestHandler):
         job = Job(query=text, formats=choice, bindings=bindings, base_iri=self._base_iri())
         return self._run(job)
 
+    def _recognise(self, method: str, params: Params) -> Response:
+        arguments = {
+            name: _single(
+                params, name, f"give `{name}` ({recognition.PATH}?qualification=...&to=...)"
+            )
+            for name in recognition.PARAMETERS
+        }
+        return self._run(recognition.task(**arguments))
+
     def _openapi(self, method: str, params: Params) -> Response:
         return Response("application/json", self.server.openapi)
 
@@ -385,7 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
         )
 
-    def _run(self, job: Job) -> Response:
+    def _run(self, job: Job | Task) -> Response:
         outcome = self.server.pool.run(job)
         if isinstance(outcome, Failure):
             retry = {"Retry-After": "1"} if outcome.status == 503 else None
