@@ -84,3 +84,15 @@ def test_the_openapi_schema_describes_the_answer(shipped_server: QueryServer) ->
     assert schemas["Recognition"]["properties"]["summary"] == {
         "anyOf": [{"$ref": "#/components/schemas/Summary"}, {"type": "null"}]
     }
+
+
+def test_an_answer_that_needs_unpublished_pairings_carries_a_note(
+    shipped_server: QueryServer,
+) -> None:
+    url = shipped_server.url + "/api/qualifications-at-aqrf-level?level=4"
+    with urllib.request.urlopen(url, timeout=60) as response:
+        note = response.headers["AQKG-Note"]
+        assert json.loads(response.read())["results"]["bindings"] == []
+    assert note.startswith("no member state's NQF-to-AQRF level pairings are published")
+    with urllib.request.urlopen(shipped_server.url + "/api/frameworks", timeout=60) as response:
+        assert response.headers["AQKG-Note"] is None

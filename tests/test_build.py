@@ -23,6 +23,7 @@ from aqkg.docs.readme import pages, render
 from aqkg.intake.project_files import project_files
 from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
 from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue
+from aqkg.sparql.notes import pairings_note
 from aqkg.store.embedded import EmbeddedStore
 
 AQKG = "https://w3id.org/aqkg/ontology#"
@@ -297,3 +298,150 @@ def test_the_readme_tour_runs(built: Path, capsys: pytest.CaptureFixture[str]) -
         store = [] if args[0] == "queries" else ["--store", str(built)]  # the catalogue is files
         assert main([*args, *store]) == 0, args
         assert capsys.readouterr().out.strip(), args
+
+
+# -- aqkg query: every query form, a time limit, plain values ---------------------------------
+
+LA = "https://w3id.org/aqkg/id/country/LA"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+LABELS = (
+    f"PREFIX skos: <{SKOS}> CONSTRUCT {{ <{LA}> skos:prefLabel ?l }} "
+    f"WHERE {{ <{LA}> skos:prefLabel ?l }}"
+)
+
+
+def _query(built: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["query", *args, "--store", str(built)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_ask_prints_true_or_false(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _query(built, capsys, "-e", f"ASK {{ <{LA}> ?p ?o }}") == (0, "true\n", "")
+    assert _query(built, capsys, "-e", "ASK { <urn:x:nothing> ?p ?o }") == (0, "false\n", "")
+    code, out, _ = _query(built, capsys, "--format", "json", "-e", "ASK { ?s ?p ?o }")
+    assert code == 0 and json.loads(out) == {"head": {}, "boolean": True}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rdf_format"),
+    [
+        (None, ox.RdfFormat.TURTLE),
+        ("turtle", ox.RdfFormat.TURTLE),
+        ("ntriples", ox.RdfFormat.N_TRIPLES),
+        ("jsonld", ox.RdfFormat.JSON_LD),
+    ],
+)
+def test_construct_in_each_graph_format(
+    built: Path, capsys: pytest.CaptureFixture[str], fmt: str | None, rdf_format: ox.RdfFormat
+) -> None:
+    code, out, err = _query(built, capsys, *(["--format", fmt] if fmt else []), "-e", LABELS)
+    assert (code, err) == (0, "")
+    labels = {t.object for t in ox.parse(out.encode(), format=rdf_format)}
+    assert ox.Literal("Lao People's Democratic Republic", language="en") in labels
+
+
+def test_describe_gives_the_record(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _query(built, capsys, "--format", "ntriples", "-e", f"DESCRIBE <{LA}>")
+    triples = list(ox.parse(out.encode(), format=ox.RdfFormat.N_TRIPLES))
+    assert code == 0 and triples and all(t.subject == ox.NamedNode(LA) for t in triples)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "query", "message"),
+    [
+        ("csv", "ASK { ?s ?p ?o }", "--format csv does not fit an ASK query: use table, json"),
+        ("turtle", "SELECT * { ?s ?p ?o } LIMIT 1", "does not fit a SELECT query: use csv,"),
+        ("table", LABELS, "does not fit a CONSTRUCT query: use turtle, ntriples, jsonld"),
+    ],
+)
+def test_a_format_that_does_not_fit_the_form(
+    built: Path, capsys: pytest.CaptureFixture[str], fmt: str, query: str, message: str
+) -> None:
+    code, out, err = _query(built, capsys, "--format", fmt, "-e", query)
+    assert (code, out) == (2, "") and message in err and err.count("\n") == 1
+
+
+def test_a_time_limit_stops_a_slow_query(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    code, out, err = _query(built, capsys, "--timeout", "1", "-e", slow)
+    assert (code, out) == (2, "")
+    assert err == (
+        "aqkg: error: query stopped after 1 s (the time limit); add LIMIT or narrow the pattern\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_time_limit_must_be_positive(
+    built: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    code, _, err = _query(built, capsys, "--timeout", value, "-e", "ASK { ?s ?p ?o }")
+    assert code == 2 and "give a number of seconds above 0" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["framework-levels", "--param", "country=PH"],
+        ["framework-levels", "--param", "country=PH", "--format", "json"],
+        ["-e", "ASK { ?s ?p ?o }"],
+        ["-e", LABELS, "--format", "ntriples"],
+    ],
+)
+def test_within_a_time_limit_the_answer_is_the_same(
+    built: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    direct = _query(built, capsys, *args)
+    assert direct[0] == 0
+    assert _query(built, capsys, *args, "--timeout", "60") == direct
+
+
+def test_table_values_are_plain_unless_tags_are_asked_for(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, plain_table, _ = _query(built, capsys, "framework-levels", "--param", "country=PH")
+    assert "@en" not in plain_table and "Philippine Qualifications Framework" in plain_table
+    _, tagged, _ = _query(built, capsys, "framework-levels", "--param", "country=PH", "--lang")
+    header = tagged.splitlines()[0].split()
+    assert header[header.index("frameworkName") + 1] == "frameworkName@"
+    assert "code@" not in header  # a column without tagged text gets no tag column
+    assert tagged.splitlines()[2].split().count("en") >= 2
+
+
+def test_queries_lists_the_public_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["queries"]) == 0
+    public = capsys.readouterr().out
+    assert "framework-levels" in public
+    assert "explore-" not in public and "recognition-" not in public
+    assert main(["queries", "--all"]) == 0
+    everything = capsys.readouterr().out
+    assert "explore-qualifications" in everything and "recognition-units" in everything
+
+
+def test_an_empty_answer_that_needs_unpublished_pairings_says_so(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["qualifications-at-aqrf-level", "--param", "level=4"]
+    code, out, err = _query(built, capsys, *args)
+    assert code == 0 and "(0 rows)" in out and err == ""
+    assert "note: no member state's NQF-to-AQRF level pairings are published" in out
+    code, out, err = _query(built, capsys, *args, "--format", "csv")
+    assert out.strip().count("\n") == 0 and err.startswith("note: no member state's")
+    # a query that does not depend on pairings says nothing of them
+    assert "note:" not in _query(built, capsys, "mras", "--param", "country=PH")[1]
+
+
+def test_the_pairings_note_names_who_publishes(built: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(built, copy)
+    store = EmbeddedStore.open(copy, read_only=False)
+    referencing = ox.NamedNode("https://w3id.org/aqkg/id/referencing/PH/PQF-AQRF")
+    alignment = ox.NamedNode("urn:test:alignment")
+    predicate = ox.NamedNode(AQKG + "hasLevelAlignment")
+    assert list(store.oxigraph.quads_for_pattern(referencing, None, None)), "PH referencing"
+    store.add_quads([ox.Quad(referencing, predicate, alignment, ox.NamedNode("urn:test:g"))])
+    note = pairings_note(store)
+    assert note is not None and note.startswith(
+        "NQF-to-AQRF level pairings are published for PH only"
+    )
+    assert "KH" in note and "PH," not in note

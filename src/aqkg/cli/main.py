@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -27,9 +28,12 @@ from aqkg.cli.submissions import add_commands as add_submission_commands
 from aqkg.intake.rdf_input import UnusableInputError
 from aqkg.progress import wanted as progress_wanted
 from aqkg.sparql import results as result_output
-from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, catalogue, resolve, run
+from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, catalogue, resolve
+from aqkg.sparql.forms import Answer, QueryFailed, answer, answer_within, query_form
+from aqkg.sparql.negotiation import TURTLE_PREFIXES
+from aqkg.sparql.notes import needs_pairings, pairings_note
 from aqkg.store.backend import Store, open_store
-from aqkg.store.embedded import EmbeddedStore, StoreError
+from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError
 from aqkg.syntax.dataset import DEFAULT_BASE_IRI
 from aqkg.validation import report as report_output
 
@@ -94,9 +98,27 @@ def _parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="run a named query, a .rq file or -e 'SPARQL'")
     query.add_argument("query", nargs="?", metavar="NAME|FILE.rq")
-    query.add_argument("-e", "--execute", metavar="SPARQL", help="a SPARQL SELECT to run")
+    query.add_argument(
+        "-e", "--execute", metavar="SPARQL", help="a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE"
+    )
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    query.add_argument("--format", choices=sorted(result_output.FORMATTERS), default="table")
+    query.add_argument(
+        "--format",
+        choices=[*sorted(result_output.FORMATTERS), *GRAPH_FORMATS],
+        help="SELECT: table (default), csv, tsv, json; ASK: table (true/false) or json; "
+        "CONSTRUCT and DESCRIBE: turtle (default), ntriples, jsonld",
+    )
+    query.add_argument(
+        "--lang",
+        action="store_true",
+        help="table format: give each column holding language-tagged text a column of its tags",
+    )
+    query.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop the query after this many seconds (it then runs in a worker process)",
+    )
     query.add_argument(
         "--base",
         metavar="IRI",
@@ -108,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     query.set_defaults(handler=_cmd_query)
 
     queries = sub.add_parser("queries", help="list the named queries")
+    queries.add_argument(
+        "--all",
+        action="store_true",
+        help="also the queries the explorer and the recognition engine use internally",
+    )
     queries.set_defaults(handler=_cmd_queries)
 
     recognise = sub.add_parser(
@@ -259,13 +286,70 @@ def _cmd_query(args: argparse.Namespace) -> int:
         _refuse_unsafe(sparql)
     bindings = bind_params(named, _param_pairs(args.param))
     base = _base_iri(args.base)
-    store = _open_for_query(args)
-    if named is not None:
-        result = run(store, sparql, bindings)
-    else:
-        result = store.select(sparql, bindings, base_iri=base)
-    emit(result_output.FORMATTERS[args.format](result))
+    try:
+        form = query_form(sparql)
+        _check_format(form, args.format)
+        if args.timeout is not None:
+            if not args.timeout > 0:
+                raise CliError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+            if args.memory:
+                raise CliError("--timeout needs a built store or an endpoint, not --memory")
+            result = answer_within(
+                store_path(args), args.endpoint, sparql, bindings, base, args.timeout
+            )
+        else:
+            result = answer(_open_for_query(args), sparql, bindings, base)
+    except QueryFailed as error:
+        raise CliError(str(error)) from None
+    emit(_formatted(result, args.format, args.lang))
+    if named is not None and needs_pairings(named) and _is_empty(result):
+        note = pairings_note(_open_for_query(args))
+        if note:
+            # beside a table; on stderr for the machine formats, so they stay parseable
+            print(
+                f"note: {note}",
+                file=sys.stdout if (args.format or "table") == "table" else sys.stderr,
+            )
     return EXIT_OK
+
+
+def _is_empty(result: Answer) -> bool:
+    return isinstance(result, SelectResult) and not result.rows
+
+
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+def _check_format(form: str, fmt: str | None) -> None:
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    allowed = list(GRAPH_FORMATS) if graph else ["table", "json"] if form == "ASK" else None
+    if fmt is None:
+        return
+    if allowed is None:
+        allowed = sorted(result_output.FORMATTERS)
+    if fmt not in allowed:
+        article = "an" if form[0] in "AE" else "a"
+        raise CliError(
+            f"--format {fmt} does not fit {article} {form} query: use {', '.join(allowed)}"
+        )
+
+
+def _formatted(result: Answer, fmt: str | None, languages: bool) -> str:
+    if isinstance(result, bool):
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": result})
+        return "true" if result else "false"
+    if isinstance(result, list):
+        rdf_format = GRAPH_FORMATS[fmt or "turtle"]
+        prefixes = TURTLE_PREFIXES if rdf_format == ox.RdfFormat.TURTLE else None
+        return (ox.serialize(result, format=rdf_format, prefixes=prefixes) or b"").decode()
+    if (fmt or "table") == "table":
+        return result_output.as_table(result, languages=languages)
+    return result_output.FORMATTERS[fmt or "table"](result)
 
 
 def _base_iri(value: str) -> str:
@@ -314,7 +398,8 @@ def _open_for_query(args: argparse.Namespace) -> Store:
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
-    for query in catalogue().values():
+    shown = [q for q in catalogue().values() if args.all or not q.internal]
+    for query in shown:
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
         print(f"{query.name:<40} {query.summary}" + (f"  [{params}]" if params else ""))
     return EXIT_OK

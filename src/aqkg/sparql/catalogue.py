@@ -44,6 +44,9 @@ class QueryParamError(Exception):
     """A parameter is missing, unknown or of the wrong type; the message says which and why."""
 
 
+INTERNAL_PREFIXES = ("explore-", "recognition-")
+
+
 @dataclass(frozen=True)
 class QueryParam:
     name: str
@@ -64,6 +67,12 @@ class NamedQuery:
     @property
     def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
+
+    @property
+    def internal(self) -> bool:
+        """Written for the explorer or the recognition engine rather than for people: listed
+        by `aqkg queries --all` only (they still run, and the API still serves them)."""
+        return self.name.startswith(INTERNAL_PREFIXES)
 
 
 def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:

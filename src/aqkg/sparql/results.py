@@ -31,29 +31,47 @@ def plain(term: Term | None) -> str:
     return str(term.value)
 
 
-def short(term: Term | None) -> str:
-    """Compact form for people: prefixed IRIs, literal text with its language tag."""
+def short(term: Term | None, *, languages: bool = True) -> str:
+    """Compact form for people: prefixed IRIs, literal text with its language tag (unless
+    `languages` is False)."""
     if isinstance(term, ox.NamedNode):
         for namespace, prefix in PREFIXES.items():
             if term.value.startswith(namespace):
                 return prefix + term.value[len(namespace) :]
-    if isinstance(term, ox.Literal) and term.language:
+    if languages and isinstance(term, ox.Literal) and term.language:
         return f"{term.value} @{term.language}"
     return plain(term)
 
 
-def as_table(result: SelectResult, max_width: int = 60) -> str:
-    cells = [[_clip(short(t), max_width) for t in row] for row in result.rows]
-    widths = [
-        max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(result.variables)
-    ]
+def as_table(result: SelectResult, max_width: int = 60, *, languages: bool = False) -> str:
+    """A terminal table of plain values (IRIs prefixed); with `languages`, each column that
+    holds language-tagged text is followed by a column `<name>@` of its tags."""
+    tagged = [languages and _has_tags(result, i) for i in range(len(result.variables))]
+    names: list[str] = []
+    for name, has_tags in zip(result.variables, tagged, strict=True):
+        names += [name, f"{name}@"] if has_tags else [name]
+    cells = []
+    for row in result.rows:
+        line: list[str] = []
+        for term, has_tags in zip(row, tagged, strict=True):
+            line.append(_clip(short(term, languages=False), max_width))
+            if has_tags:
+                line.append(term.language or "" if isinstance(term, ox.Literal) else "")
+        cells.append(line)
+    widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(names)]
     lines = [
-        "  ".join(name.ljust(w) for name, w in zip(result.variables, widths, strict=True)),
+        "  ".join(name.ljust(w) for name, w in zip(names, widths, strict=True)),
         "  ".join("-" * w for w in widths),
     ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
     return "\n".join(lines)
+
+
+def _has_tags(result: SelectResult, column: int) -> bool:
+    return any(
+        isinstance(term := row[column], ox.Literal) and bool(term.language) for row in result.rows
+    )
 
 
 def _clip(text: str, width: int) -> str:

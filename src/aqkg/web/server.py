@@ -25,8 +25,9 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,8 +37,9 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pyoxigraph as ox
 
 from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, catalogue, for_embedded
-from aqkg.sparql.jobs import Failure, Job, Task
+from aqkg.sparql.jobs import Failure, Job, Success, Task
 from aqkg.sparql.negotiation import FormatChoice, FormatError, choose_formats
+from aqkg.sparql.notes import needs_pairings, pairings_note_task
 from aqkg.sparql.pool import QueryPool
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
 from aqkg.store.embedded import StoreError
@@ -48,6 +50,8 @@ from aqkg.web.openapi import openapi_document
 MAX_BODY_BYTES = 1 << 20
 MAX_DRAINED_BYTES = 16 << 20
 SOCKET_TIMEOUT_SECONDS = 60.0
+# on a named query's answer that depends on unpublished data (aqkg.sparql.notes)
+NOTE_HEADER = "AQKG-Note"
 
 
 class ServeError(Exception):
@@ -152,6 +156,8 @@ class QueryServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], settings: Settings) -> None:
         super().__init__(address, _Handler)
         self.settings = settings
+        self._pairings_note: str | None = None
+        self._note_lock = threading.Lock()
         self.openapi = json.dumps(openapi_document(settings.queries), indent=2).encode()
         try:
             self.pool = QueryPool(
@@ -164,6 +170,15 @@ class QueryServer(ThreadingHTTPServer):
         except StoreError as error:
             super().server_close()
             raise ServeError(str(error)) from error
+
+    def pairings_note(self) -> str | None:
+        """The note on unpublished level pairings (aqkg.sparql.notes), asked of a worker once:
+        the store is read-only while it is served."""
+        with self._note_lock:
+            if self._pairings_note is None:
+                outcome = self.pool.run(Task(pairings_note_task, {}))
+                self._pairings_note = outcome.body.decode() if isinstance(outcome, Success) else ""
+            return self._pairings_note or None
 
     @property
     def url(self) -> str:
@@ -193,6 +208,7 @@ class Response:
     content_type: str
     body: bytes
     status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 Params = dict[str, list[str]]
@@ -373,7 +389,9 @@ class _Handler(BaseHTTPRequestHandler):
             text, left = for_embedded(text, bindings)
             bindings = bindings if left else {}  # written into the text as constants
         job = Job(query=text, formats=choice, bindings=bindings, base_iri=self._base_iri())
-        return self._run(job)
+        response = self._run(job)
+        note = self.server.pairings_note() if needs_pairings(query) else None
+        return replace(response, headers={NOTE_HEADER: note}) if note else response
 
     def _recognise(self, method: str, params: Params) -> Response:
         arguments = {
@@ -413,7 +431,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Vary", "Accept")
-        for key, value in (headers or {}).items():
+        for key, value in {**response.headers, **(headers or {})}.items():
             self.send_header(key, value)
         self.end_headers()
         if not head:
