@@ -7,9 +7,11 @@ wrong. `auto`: every test passes. pySHACL alone departs from the suite where lis
 
 from __future__ import annotations
 
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+from rdflib.namespace import RDF, SH
 
 from aqkg.shacl_w3c_suite import Case, load_cases, run_case
 
@@ -67,3 +69,49 @@ def test_compiled_passes_nine_in_ten() -> None:
 def test_pyshacl(case: Case) -> None:
     verdict = run_case(case, "pyshacl")
     assert verdict.outcome == "pass", verdict.detail
+
+
+# -- the same through the command line ----------------------------------------------------------
+
+
+def test_cli_turtle_report_is_the_w3c_one(tmp_path: Path) -> None:
+    from rdflib import Graph
+
+    from aqkg.cli import main
+
+    case = next(c for c in CASES if c.name == "core/node/class-001")
+    output = tmp_path / "report.ttl"
+    with output.open("w") as out, redirect_stdout(out):
+        code = main(
+            ["validate", str(case.data), "--shapes", str(case.shapes), "--format", "turtle"]
+        )
+    assert code == 1
+    report = Graph().parse(output, format="turtle")
+    assert len(list(report.subjects(RDF.type, SH.ValidationResult))) == 2
+
+
+def test_cli_compiled_refuses_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aqkg.cli import main
+
+    shapes = tmp_path / "rule.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:s> sh:targetNode <urn:x> ; sh:rule [ a sh:TripleRule ] .\n"
+    )
+    case = CASES[0]
+    code = main(["validate", str(case.data), "--shapes", str(shapes), "--engine", "compiled"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "sh:rule" in err
+
+
+def test_cli_bad_shapes_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aqkg.cli import main
+
+    shapes = tmp_path / "bad.ttl"
+    shapes.write_text("garbage <")
+    assert main(["validate", str(CASES[0].data), "--shapes", str(shapes)]) == 2
+    err = capsys.readouterr().err
+    assert str(shapes) in err and "Traceback" not in err
