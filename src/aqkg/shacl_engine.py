@@ -87,11 +87,13 @@ class DataStore:
     def __init__(self) -> None:
         self.store = ox.Store()
         self.reads_values_apart = False
+        self.apart_predicates: set[str] = set()  # predicates of those literals
 
-    def _loaded(self, term: Term) -> Term:
+    def _loaded(self, predicate: ox.NamedNode, term: Term) -> Term:
         kept = stored(term)
         if kept.opaque_value:
             self.reads_values_apart = True
+            self.apart_predicates.add(predicate.value)
         return kept.term
 
     @staticmethod
@@ -104,7 +106,8 @@ def add_triples(data: DataStore, triples: Iterable[ox.Triple]) -> None:
     """Add `triples` to the default graph, streaming (bulk_extend is not transactional: the
     store is a scratch copy)."""
     data.store.bulk_extend(
-        ox.Quad(t.subject, t.predicate, data._loaded(t.object), ox.DefaultGraph()) for t in triples
+        ox.Quad(t.subject, t.predicate, data._loaded(t.predicate, t.object), ox.DefaultGraph())
+        for t in triples
     )
 
 
@@ -126,8 +129,8 @@ def check_runnable(data: DataStore, checks: Iterable[Check]) -> None:
     if not data.reads_values_apart:
         return
     for check in checks:
-        if isinstance(check.rule, SparqlRule) and _COMPARES_VALUES.search(
-            _without_iris(check.rule.query)
+        if isinstance(check.rule, SparqlRule) and _may_compare(
+            check.rule.query, data.apart_predicates
         ):
             raise UnsupportedShapeError(
                 f"{check.shape.node}: its SPARQL compares values, and the data holds literals "
@@ -489,6 +492,24 @@ class _Run:
                 messages=tuple(_format(m, substitutions) for m in check.shape.messages),
                 path_iri=path.value if isinstance(path, ox.NamedNode) else None,
             )
+
+
+def _may_compare(query: str, predicates: set[str]) -> bool:
+    """Whether the query may compare the values of `predicates`: it compares values, and it
+    names one of them (by IRI or local name) or has a variable in a predicate's place."""
+    if not _COMPARES_VALUES.search(_without_iris(query)):
+        return False
+    if _VARIABLE_PREDICATE.search(query.partition("{")[2]):  # not in the SELECT clause
+        return True
+    for predicate in predicates:
+        local = re.split(r"[#/:]", predicate)[-1]
+        if predicate in query or re.search(rf"[:/#]{re.escape(local)}\b", query):
+            return True
+    return False
+
+
+# ?s ?p ?o or $this ?p ?o: a triple pattern whose predicate is a variable
+_VARIABLE_PREDICATE = re.compile(r"[?$]\w+\s+\?\w+\s+[?$]\w+")
 
 
 def _without_iris(query: str) -> str:
