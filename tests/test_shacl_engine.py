@@ -20,9 +20,10 @@ from aqkg.intake.project_files import load_project_files
 from aqkg.intake.rdf_input import parse_triples, to_rdflib
 from aqkg.validation import engine as shacl_engine
 from aqkg.validation import shapes as shacl
-from aqkg.validation.compile import Check, UnsupportedShapeError, compile_shapes
+from aqkg.validation.compile import Check, SparqlRule, UnsupportedShapeError, compile_shapes
 from aqkg.validation.validate import validate_triples
-from aqkg.validation.values import Term
+from aqkg.validation.values import Term, quiet_rdflib
+from aqkg.validation.values import to_rdflib as term_to_rdflib
 
 EXAMPLES = Path(__file__).parent / "shapes"
 TermKey = tuple[str, ...]
@@ -60,11 +61,11 @@ def rdflib_key(node: Node) -> TermKey:
 
 
 def ox_key(term: Term) -> TermKey:
-    if isinstance(term, ox.NamedNode):
-        return ("iri", term.value)
+    """The engine reports literals as written; pySHACL as rdflib reads them ("01" is "1")."""
     if isinstance(term, ox.Literal):
-        return ("literal", term.value, term.datatype.value, term.language or "")
-    return ("bnode",)
+        with quiet_rdflib():
+            return rdflib_key(term_to_rdflib(term))
+    return rdflib_key(term_to_rdflib(term))
 
 
 def pyshacl_results(data: bytes, shapes: Graph, ontology: Graph) -> set[ResultKey]:
@@ -111,7 +112,16 @@ def engine_results(data: bytes, checks: list[Check], ontology: Graph) -> set[Res
 
 def assert_same_results(data: bytes, shapes: Graph, checks: list[Check], ontology: Graph) -> int:
     expected = pyshacl_results(data, shapes, ontology)
-    found = engine_results(data, checks, ontology)
+    try:
+        found = engine_results(data, checks, ontology)
+    except UnsupportedShapeError:
+        # The data holds literals the store would rewrite ("01"^^xsd:integer, "2"^^xsd:byte):
+        # SPARQL constraints that compare values are refused then (validate falls back to
+        # pySHACL, see test_validate_triples_falls_back); every other check still agrees.
+        plain = [c for c in checks if not isinstance(c.rule, SparqlRule)]
+        found = engine_results(data, plain, ontology)
+        sparql = str(SH.SPARQLConstraintComponent)
+        expected = {r for r in expected if r[4] != sparql}
     missing, extra = sorted(expected - found, key=str), sorted(found - expected, key=str)
     assert not missing and not extra, f"missing {missing[:3]}\nextra {extra[:3]}"
     return len(expected)
@@ -134,7 +144,11 @@ def test_invalid_example_same_as_pyshacl(
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*/valid/*.ttl")), ids=lambda p: p.stem)
 def test_valid_example_has_no_result(path: Path, checks: list[Check], ontology: Graph) -> None:
-    assert engine_results(ntriples_of(path), checks, ontology) == set()
+    try:
+        assert engine_results(ntriples_of(path), checks, ontology) == set()
+    except UnsupportedShapeError:  # a non-canonical literal: see assert_same_results
+        plain = [c for c in checks if not isinstance(c.rule, SparqlRule)]
+        assert engine_results(ntriples_of(path), plain, ontology) == set()
 
 
 # Literals pySHACL reads through rdflib: ill-typed, non-canonical, language-tagged, out of
@@ -205,13 +219,98 @@ def test_validate_triples_engines_agree(tmp_path: Path) -> None:
     assert compiled.findings
 
 
+# Typed literals as written: pyoxigraph would store every one of these as another term (an
+# integer subtype as xsd:integer, "02" as "2", dateTimeStamp as dateTime); ill-typed ones; every
+# XSD numeric and date subtype on the project's datatype constraints (rank: xsd:integer,
+# confidence: xsd:decimal, dates, gYear).
+TYPED_RANKS = [
+    '"2"^^xsd:byte',
+    '"2"^^xsd:short',
+    '"2"^^xsd:int',
+    '"2"^^xsd:long',
+    '"2"^^xsd:positiveInteger',
+    '"2"^^xsd:nonNegativeInteger',
+    '"2"^^xsd:unsignedByte',
+    '"2"^^xsd:unsignedInt',
+    '"2"^^xsd:unsignedLong',
+    '"-2"^^xsd:negativeInteger',
+    '"0"^^xsd:nonPositiveInteger',
+    '"2.0"^^xsd:decimal',
+    '"2"^^xsd:double',
+    '"2"^^xsd:float',
+    '"02"^^xsd:integer',
+    '"+2"^^xsd:integer',
+    '"abc"^^xsd:integer',
+    '"2.5"^^xsd:integer',
+    '"2"^^xsd:string',
+    '"2"@en',
+    '"2020-01-01"^^xsd:date',
+    '"2020-01-01T00:00:00Z"^^xsd:dateTimeStamp',
+    '"2020-01-01T00:00:00"^^xsd:dateTime',
+    '"2020"^^xsd:gYear',
+    '"P2Y"^^xsd:duration',
+    '"true"^^xsd:boolean',
+]
+
+
+@pytest.fixture(scope="module")
+def ph_framework() -> str:
+    return (Path(__file__).parent.parent / "data/countries/ph/nqf.ttl").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("rank", TYPED_RANKS)
+def test_typed_rank_same_as_pyshacl(
+    rank: str,
+    ph_framework: str,
+    shapes: Graph,
+    checks: list[Check],
+    ontology: Graph,
+    tmp_path: Path,
+) -> None:
+    """A PH level whose rank is written with another datatype: every result (the sh:datatype
+    xsd:integer violation, or none for "02" and "+2") exactly as pySHACL reports it."""
+    assert "aqkg:rank 2 ;" in ph_framework
+    path = tmp_path / "ph.ttl"
+    path.write_text(ph_framework.replace("aqkg:rank 2 ;", f"aqkg:rank {rank} ;"), "utf-8")
+    assert_same_results(ntriples_of(path), shapes, checks, ontology)
+
+
+def test_byte_rank_is_a_violation_when_validating_files(ph_framework: str, tmp_path: Path) -> None:
+    """The issue's case end to end: aqkg validate reports the datatype violation."""
+    path = tmp_path / "ph.ttl"
+    path.write_text(ph_framework.replace("aqkg:rank 2 ;", 'aqkg:rank "2"^^xsd:byte ;'), "utf-8")
+    report = validate_triples(parse_triples(path), load_project_files(), [str(path)])
+    assert any(f.component == "DatatypeConstraintComponent" for f in report.findings)
+
+
+def test_unique_lang_one_result_per_language(tmp_path: Path) -> None:
+    """sh:uniqueLang: a result per language tag used twice, not one per focus node."""
+    shapes = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:label ; sh:uniqueLang true ] .",
+        format="turtle",
+    )
+    data = shacl_engine.DataStore()
+    triples = ox.parse(
+        b'<http://example.org/a> <http://example.org/label> "x"@en, "y"@EN, "z"@fr, "w"@fr, '
+        b'"v"@de .',
+        format=ox.RdfFormat.TURTLE,
+    )
+    shacl_engine.add_triples(data, (ox.Triple(q.subject, q.predicate, q.object) for q in triples))
+    results = shacl_engine.run_checks(data, compile_shapes(shapes))
+    assert len(results) == 2
+
+
 @pytest.mark.parametrize(
     "extra",
     [
-        "aqkgsh:Qualification sh:closed true .",
-        "aqkgsh:Qualification-level sh:node aqkgsh:EnglishText .",
-        "aqkgsh:New a sh:NodeShape ; sh:targetNode aqkg:X ; sh:message 'm' .",
-        "aqkgsh:Qualification-level sh:lessThan aqkg:rank .",
+        "aqkgsh:Qualification sh:rule [ a sh:TripleRule ] .",
+        "aqkgsh:Qualification-level sh:target [ a sh:SPARQLTarget ] .",
+        "aqkgsh:New a sh:NodeShape ; sh:targetNode aqkg:X ; sh:node aqkgsh:New2 . "
+        "aqkgsh:New2 sh:node aqkgsh:New .",
+        "aqkgsh:Qualification-level sh:js [ ] .",
+        "aqkgsh:Custom a sh:ConstraintComponent ; sh:parameter [ sh:path aqkg:p ] .",
+        "aqkgsh:New a sh:NodeShape ; sh:targetNode [ ] .",
     ],
 )
 def test_unsupported_construct_is_refused(shapes: Graph, extra: str) -> None:
@@ -224,7 +323,7 @@ def test_unsupported_construct_is_refused(shapes: Graph, extra: str) -> None:
         f"@prefix aqkg: <https://w3id.org/aqkg/ontology#> . {extra}",
         format="turtle",
     )
-    with pytest.raises(UnsupportedShapeError, match=r"sh:\w+"):
+    with pytest.raises(UnsupportedShapeError, match=r"sh:\w+|recursive|blank node"):
         compile_shapes(changed)
 
 

@@ -23,6 +23,7 @@ from aqkg.cli.common import (
     store_options,
     store_path,
 )
+from aqkg.cli.shacl import ENGINES, validate_against_shapes
 from aqkg.cli.submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli.submissions import add_commands as add_submission_commands
 from aqkg.intake.rdf_input import UnusableInputError
@@ -93,6 +94,23 @@ def _parser() -> argparse.ArgumentParser:
         help="check RDF files as XX's submission: only XX's records may be described "
         "(default: the member state the records belong to, when they are one's; a template "
         "names its own)",
+    )
+    validate.add_argument(
+        "--shapes",
+        type=Path,
+        metavar="SHAPES",
+        help="validate the files alone against these shapes (no project shapes, no store); "
+        "--format turtle prints a W3C sh:ValidationReport",
+    )
+    validate.add_argument(
+        "--ontology", type=Path, metavar="FILE", help="with --shapes: class tree mixed in"
+    )
+    validate.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="with --shapes: compiled refuses (exit 2) what it does not compile; auto falls "
+        "back to pySHACL then",
     )
     validate.set_defaults(handler=_cmd_validate)
 
@@ -244,6 +262,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from aqkg.validation.validate import validate_files
+
+    if args.shapes is not None:
+        if args.format not in report_output.FORMATTERS:
+            raise CliError(f"--format {args.format} is not for --shapes; use text, json or turtle")
+        return validate_against_shapes(
+            args.files, args.shapes, args.ontology, args.engine, args.format
+        )
+    if args.ontology is not None or args.engine != "auto":
+        raise CliError("--ontology and --engine go with --shapes")
 
     context = EmbeddedStore.open(args.store) if args.store else default_context()
     spreadsheets = [path for path in args.files if is_spreadsheet(path)]

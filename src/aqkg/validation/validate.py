@@ -86,19 +86,12 @@ def _validate(
     # before the context joins the submission's store
     trespassing = _trespasses(submission.store, country, context) if country else []
     replaced = _records_of(subjects)
+    findings = None
     if engine == "compiled":
-        try:
-            checks = shacl_engine.compiled_shapes()
-        except UnsupportedShapeError as error:
-            log.warning("shapes not compiled (%s): validating with pySHACL", error)
-            engine = "pyshacl"
-    if engine == "compiled":
-        shacl_engine.add_triples(submission, _context_triples(context, replaced))
-        shacl_engine.add_ontology(submission)
-        findings = shacl_engine.findings(shacl_engine.run_checks(submission, checks))
-    else:
-        submitted = submission.store.dump(
-            format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()
+        findings = _compiled_findings(submission, context, replaced)
+    if findings is None:
+        submitted = ox.serialize(
+            shacl_engine.written_triples(submission), format=ox.RdfFormat.N_TRIPLES
         )
         kept = ox.serialize(_context_triples(context, replaced), format=ox.RdfFormat.N_TRIPLES)
         data = to_rdflib((submitted or b"") + (kept or b""))
@@ -108,6 +101,22 @@ def _validate(
     own_records = {s.value for s in subjects}
     shown = {f for f in findings if f.focus in own_records} | set(trespassing)
     return Report(sorted(shown), checked)
+
+
+def _compiled_findings(
+    submission: shacl_engine.DataStore, context: EmbeddedStore, replaced: set[ox.NamedNode]
+) -> list[Finding] | None:
+    """The compiled engine's findings, or None when it refuses the shapes or the data (then
+    pySHACL validates)."""
+    try:
+        checks = shacl_engine.compiled_shapes()
+        shacl_engine.check_runnable(submission, checks)  # before the context joins
+        shacl_engine.add_triples(submission, _context_triples(context, replaced))
+        shacl_engine.add_ontology(submission)
+        return shacl_engine.findings(shacl_engine.run_checks(submission, checks))
+    except UnsupportedShapeError as error:
+        log.warning("not compiled (%s): validating with pySHACL", error)
+        return None
 
 
 def _trespasses(store: ox.Store, country: str, context: EmbeddedStore) -> list[Finding]:
