@@ -116,6 +116,9 @@ def linked_select(
         given = st.query_params.get(param)
         chosen = parse(given) if (parse and given is not None) else given
         st.session_state[key] = chosen if chosen in values else default
+        if given is not None and chosen not in values:
+            st.session_state[_bad_link_key(key)] = given
+    _say_bad_link(label, key)
 
     def sync() -> None:
         value = st.session_state.get(key)
@@ -142,14 +145,34 @@ def linked_multiselect(
     """A multiselect mirrored in the URL as ?param=A,B."""
     if key not in st.session_state:
         given = st.query_params.get(param)
-        chosen = [v for v in (given or "").split(",") if v in options] if given else []
+        asked = [v for v in (given or "").split(",") if v]
+        chosen = [v for v in asked if v in options]
         st.session_state[key] = chosen or [v for v in default if v in options]
+        unknown = [v for v in asked if v not in options]
+        if unknown:
+            st.session_state[_bad_link_key(key)] = ", ".join(unknown)
+    _say_bad_link(label, key)
 
     def sync() -> None:
         st.query_params[param] = ",".join(st.session_state.get(key, []))
 
     picked: list[str] = st.multiselect(label, list(options), key=key, on_change=sync)
     return picked
+
+
+def _bad_link_key(key: str) -> str:
+    return f"{key}__bad_link"
+
+
+def _say_bad_link(label: str, key: str) -> None:
+    """A deep link naming something the graph does not hold says so, once, above the widget,
+    instead of leaving the page at its empty prompt."""
+    given = st.session_state.pop(_bad_link_key(key), None)
+    if given is not None:
+        st.error(
+            f"The link asks for {label.lower()} '{given}', which the graph does not hold: "
+            "choose from the list below."
+        )
 
 
 def curation(status: str) -> str:

@@ -77,12 +77,13 @@ def test_overview_lists_the_eleven_member_states_with_their_referencing(store_pa
     at = open_page("overview")
     states = {row["state"]: row for row in table(at)}
     assert sorted(states) == ["BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "TL", "VN"]
-    assert states["PH"]["AQRF referencing"] == "referencing endorsed"
-    assert states["PH"]["status date"] == "2019-05-22"
-    assert states["PH"]["NQF"] == "PQF — Philippine Qualifications Framework"
-    assert states["TH"]["AQRF referencing"] == "referencing endorsed"
+    assert states["PH"]["AQRF referencing"] == "endorsed"
+    assert states["PH"]["since"] == "2019-05-22"
+    assert states["PH"]["NQF"] == "PQF"
+    assert states["PH"]["framework"] == "in force"
+    assert states["TH"]["AQRF referencing"] == "endorsed"
     assert states["TH"]["name"] == "Thailand (ไทย [th])"  # the national-language label
-    assert states["TL"]["AQRF referencing"] == "referencing status unknown"
+    assert states["TL"]["AQRF referencing"] == "status unknown"
     assert states["TL"]["MRAs"] == 0
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Member states"] == "11"
@@ -91,6 +92,11 @@ def test_overview_lists_the_eleven_member_states_with_their_referencing(store_pa
     assert any("Last data update: store built" in c for c in texts(at.caption))
     network = at.get("graphviz_chart")[0].proto.spec
     assert '"KH" -- "TH"' in network or '"TH" -- "KH"' in network
+    edges = [line for line in network.splitlines() if " -- " in line]
+    assert edges and not any("label=" in line for line in edges)  # labels overlapped
+    corridors = {r["corridor"]: r["links"] for r in table(at, 2)}
+    assert corridors["building electrical wiring"] == "KH, TH"
+    assert len(corridors) == int(metrics["MRS corridors"])
 
 
 def test_overview_shows_the_curation_report(store_path: Path) -> None:
@@ -593,3 +599,54 @@ def test_launch_on_an_endpoint_passes_it_and_keeps_write_credentials_out(
     [env] = ran
     assert env[explore.ENDPOINT_ENV] == "http://127.0.0.1:9/sparql"
     assert "AQKG_ENDPOINT_PASSWORD" not in env and not store.exists()
+
+
+# -- the plain answer, every destination, bad deep links -------------------------------------
+
+
+def test_recognition_opens_with_the_plain_answer(store_path: Path) -> None:
+    at = open_page("recognition", qualification="TH/DSD-BEW-L1", to="KH")
+    headers = texts(at.subheader)
+    assert headers.index("In short") < headers.index("Details")
+    markdown = " ".join(texts(at.markdown))
+    assert "2 of 6 units still to show: Test electrical installations (ILLUS-KH-BEW-05)" in markdown
+    assert "**What to do next**" in markdown
+    assert "The competent authority in Cambodia for this occupation is not known" in markdown
+    assert any(i.startswith("This is not an official recognition decision") for i in texts(at.info))
+
+
+def test_recognition_in_every_member_state(store_path: Path) -> None:
+    at = open_page("recognition", qualification="TH/DSD-BEW-L1", to="all")
+    rows = table(at)
+    assert [r["rank"] for r in rows] == list(range(1, 11))
+    assert rows[0]["member state"] == "Cambodia (KH)"
+    assert str(rows[0]["verdict"]).startswith("On illustrative data only")
+    assert rows[0]["details"] == "?qualification=TH/DSD-BEW-L1&to=KH"
+    assert any("not an official recognition decision" in i for i in texts(at.info))
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "message"),
+    [
+        (
+            "recognition",
+            {"qualification": "TH/NO-SUCH", "to": "KH"},
+            "The link asks for qualification held 'TH/NO-SUCH', which the graph does not hold",
+        ),
+        (
+            "recognition",
+            {"qualification": "TH/DSD-BEW-L1", "to": "XX"},
+            "The link asks for destination country 'XX', which the graph does not hold",
+        ),
+        (
+            "frameworks",
+            {"countries": "PH,QQ"},
+            "'QQ', which the graph does not hold",
+        ),
+    ],
+)
+def test_a_bad_deep_link_says_what_is_wrong(
+    store_path: Path, page: str, params: dict[str, str], message: str
+) -> None:
+    at = open_page(page, **params)
+    assert any(message in e for e in texts(at.error)), texts(at.error)

@@ -41,11 +41,13 @@ def body(store: EmbeddedStore) -> None:
             {
                 "state": s.code,
                 "name": s.display_name,
-                "NQF": f"{s.acronym} — {s.framework_name}" if s.acronym else s.framework_name,
-                "framework status": s.framework_status,
+                "NQF": s.acronym or s.framework_name,
+                "framework": s.framework_status.removeprefix("framework "),
                 "levels": str(s.stated_levels) if s.stated_levels else "not stated",
-                "AQRF referencing": s.referencing_status or "no referencing record",
-                "status date": s.status_date,
+                "AQRF referencing": (s.referencing_status or "no record").removeprefix(
+                    "referencing "
+                ),
+                "since": s.status_date,
                 "level pairings": s.level_pairings,
                 "MRAs": s.mras,
                 "MRS corridors": s.corridors,
@@ -55,6 +57,20 @@ def body(store: EmbeddedStore) -> None:
         ],
         hide_index=True,
         width="stretch",
+        # narrow numbers, so the words keep their room (every column fits at 1280 px)
+        column_config={
+            "state": st.column_config.TextColumn(width="small"),
+            "name": st.column_config.TextColumn(width="medium"),
+            "NQF": st.column_config.TextColumn(
+                width="small", help="the framework's acronym (its full name on Frameworks)"
+            ),
+            "levels": st.column_config.TextColumn(width="small"),
+            "since": st.column_config.TextColumn(width="small", help="date of the status"),
+            **{
+                name: st.column_config.NumberColumn(width="small")
+                for name in ("level pairings", "MRAs", "MRS corridors", "qualifications")
+            },
+        },
     )
     endorsed = [s.code for s in states if s.referencing_status == "referencing endorsed"]
     st.caption(
@@ -95,6 +111,11 @@ def body(store: EmbeddedStore) -> None:
         st.info("No MRS corridor is recorded yet.")
     else:
         st.graphviz_chart(explore.network_dot(states, links), width="stretch")
+        # the drawing's text alternative, and the names its lines leave out so they cannot
+        # overlap: one row per corridor
+        st.dataframe(
+            explore.corridor_rows(links), hide_index=True, width="stretch", key="corridor_table"
+        )
         st.caption(
             "Each line is one MRS pilot corridor (a hub-and-spoke corridor links its hub with "
             "each other party only). Green: AQRF referencing endorsed; yellow: in progress or "

@@ -12,15 +12,20 @@ from aqkg.recognition.engine import (
     Candidate,
     Certification,
     Coverage,
+    Everywhere,
     Recognition,
     RecognitionError,
     Source,
     Step,
+    Summary,
     format_recognition,
 )
 from aqkg.recognition.formatting import coverage_line, hops_text
 from aqkg.recognition.model import CERTIFICATION_RULE
 from aqkg.store.embedded import EmbeddedStore
+
+EVERYWHERE = "ALL"  # `?to=all` in a deep link
+EVERYWHERE_LABEL = "All member states"
 
 
 def body(store: EmbeddedStore) -> None:
@@ -46,10 +51,10 @@ def body(store: EmbeddedStore) -> None:
     with right:
         to = linked_select(
             "Destination country",
-            [c for c in country_labels if c != held_country],
+            [EVERYWHERE, *(c for c in country_labels if c != held_country)],
             key="rec_to",
             param="to",
-            format_func=lambda code: country_labels.get(code, code),
+            format_func=lambda code: country_labels.get(code, EVERYWHERE_LABEL),
             placeholder="Choose where you want it recognised",
             parse=str.upper,
         )
@@ -60,6 +65,9 @@ def body(store: EmbeddedStore) -> None:
         )
         return
     try:
+        if to == EVERYWHERE:
+            _everywhere(data(explore.recognition_everywhere, held))
+            return
         rec = data(explore.recognition, held, to)
     except RecognitionError as error:
         st.error(one_line(error))
@@ -67,7 +75,52 @@ def body(store: EmbeddedStore) -> None:
     _recognition(rec)
 
 
+def _everywhere(answer: Everywhere) -> None:
+    """Every other member state, best first, one plain verdict each, linking to its answer."""
+    held = answer.held
+    st.markdown(f"**{held.reference}** ({held.country_name}) — {held.title}")
+    st.dataframe(
+        [
+            {
+                "rank": n,
+                "member state": f"{d.country_name} ({d.country})",
+                "verdict": d.headline,
+                "details": f"?qualification={held.reference}&to={d.country}",
+            }
+            for n, d in enumerate(answer.destinations, 1)
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "verdict": st.column_config.TextColumn(width="large"),
+            "details": st.column_config.LinkColumn(display_text="open"),
+        },
+    )
+    st.caption(f"Ranked: {answer.ranking_rule}.")
+    st.info("This is not an official recognition decision in any of these member states.")
+
+
+def _summary(summary: Summary) -> None:
+    """The plain answer first: verdicts, basis, next steps, whom to ask, not a decision."""
+    st.subheader("In short")
+    for verdict in summary.verdicts or ():
+        st.markdown(f"- {verdict.sentence}")
+    if not summary.verdicts:
+        st.markdown(summary.headline)
+    if summary.verdicts:
+        st.markdown(f"**Basis:** {summary.verdicts[0].basis}")
+    st.markdown(
+        "**What to do next**\n\n"
+        + "\n".join(f"{n}. {s}" for n, s in enumerate(summary.next_steps, 1))
+    )
+    st.markdown(f"**Whom to ask:** {summary.authority_statement}")
+    st.info(summary.disclaimer, icon=":material/gavel:")
+    st.subheader("Details")
+
+
 def _recognition(rec: Recognition) -> None:
+    if rec.summary is not None:
+        _summary(rec.summary)
     st.markdown(
         f"**{rec.held.reference}** ({rec.held.country_name}) — {rec.held.title} "
         f"{curation(rec.held.curation)}  \n"
@@ -203,6 +256,7 @@ def _coverage_tables(title: str, cov: Coverage) -> None:
                     "unit": m.unit.code,
                     "title": m.unit.title,
                     "matched by": m.matched_by.code,
+                    "matched by (title)": m.matched_by.title,
                     "via RMCS": m.via.code if m.via else "direct",
                     "relation": m.relation,
                     "covers": m.covers,

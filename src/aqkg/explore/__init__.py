@@ -40,6 +40,7 @@ from aqkg.explore.launcher import ENDPOINT_ENV, launch, streamlit_command
 from aqkg.explore.overview import (
     CurationRow,
     corridor_links,
+    corridor_rows,
     counts,
     curation_report,
     member_states,
@@ -57,6 +58,7 @@ from aqkg.explore.recognition_paths import (
     recognition,
     recognition_csv,
     recognition_dot,
+    recognition_everywhere,
 )
 from aqkg.explore.sparql import (
     SPARQL_MAX_ROWS,
@@ -105,6 +107,7 @@ __all__ = [
     "ValidationOutcome",
     "blank_template",
     "corridor_links",
+    "corridor_rows",
     "corridors",
     "country_choices",
     "counts",
@@ -127,6 +130,7 @@ __all__ = [
     "recognition",
     "recognition_csv",
     "recognition_dot",
+    "recognition_everywhere",
     "roadmap_steps",
     "run_sparql",
     "search_qualifications",

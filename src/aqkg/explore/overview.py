@@ -162,13 +162,25 @@ def network_dot(states: Sequence[MemberState], links: Sequence[Link]) -> str:
             f'  "{state.code}" [label="{label}", fillcolor="{colour}", tooltip="{tooltip}"];'
         )
     for link in links:
-        short_name = _corridor_short_name(link.name)
-        lines.append(
-            f'  "{link.a}" -- "{link.b}" [label="{dot_text(short_name)}", '
-            f'tooltip="{dot_text(link.name)}"];'
-        )
+        # no edge labels: on a circular layout the trades of parallel corridors overlap; the
+        # table under the drawing names them (and is its text alternative)
+        lines.append(f'  "{link.a}" -- "{link.b}" [tooltip="{dot_text(link.name)}"];')
     lines.append("}")
     return "\n".join(lines)
+
+
+def corridor_rows(links: Sequence[Link]) -> list[dict[str, str]]:
+    """One row per corridor drawn: its trade and the member states it links."""
+    parties: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for link in links:
+        names[link.corridor] = link.name
+        found = parties.setdefault(link.corridor, [])
+        found += [code for code in (link.a, link.b) if code not in found]
+    return [
+        {"corridor": _corridor_short_name(names[c]), "links": ", ".join(sorted(parties[c]))}
+        for c in sorted(names, key=lambda c: names[c])
+    ]
 
 
 def _corridor_short_name(name: str) -> str:

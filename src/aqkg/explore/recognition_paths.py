@@ -12,7 +12,15 @@ from itertools import pairwise
 from aqkg.explore._store import rows
 from aqkg.explore._text import dot_text
 from aqkg.explore.labels import labelled, local_labels
-from aqkg.recognition.engine import Candidate, Coverage, Recognition, UnitMatch, recognise
+from aqkg.recognition.engine import (
+    Candidate,
+    Coverage,
+    Everywhere,
+    Recognition,
+    UnitMatch,
+    recognise,
+    recognise_everywhere,
+)
 from aqkg.sparql.results import defuse_formula
 from aqkg.store.embedded import EmbeddedStore
 
@@ -35,6 +43,11 @@ def held_choices(store: EmbeddedStore) -> list[Choice]:
 def recognition(store: EmbeddedStore, reference: str, to_country: str) -> Recognition:
     """The recognition engine's answer (raises RecognitionError with a one-line message)."""
     return recognise(store, reference, to_country)
+
+
+def recognition_everywhere(store: EmbeddedStore, reference: str) -> Everywhere:
+    """The engine's answer for every other member state, one plain verdict each."""
+    return recognise_everywhere(store, reference)
 
 
 def country_choices(store: EmbeddedStore) -> list[Choice]:
