@@ -650,3 +650,16 @@ def test_a_bad_deep_link_says_what_is_wrong(
 ) -> None:
     at = open_page(page, **params)
     assert any(message in e for e in texts(at.error)), texts(at.error)
+
+
+def test_sparql_says_why_an_aqrf_level_query_is_empty(store_path: Path) -> None:
+    at = open_page("sparql", query="qualifications-at-aqrf-level")
+    at.text_input(key="sparql_param_qualifications-at-aqrf-level_level").set_value("4")
+    at.button(key="sparql_run").click().run()
+    assert_no_traceback(at)
+    infos = texts(at.info)
+    assert "The query ran and returned no rows." in infos
+    assert any(
+        i.startswith("Why it may be empty: no member state's NQF-to-AQRF level pairings")
+        for i in infos
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import endpoint_url, linked_select, one_line, run_page, store_path
+from ui_common import data, endpoint_url, linked_select, one_line, run_page, store_path
 
 from aqkg import explore
 from aqkg.sparql.catalogue import catalogue
@@ -62,6 +62,10 @@ def body(store: EmbeddedStore) -> None:
     result = st.session_state.get(RESULT_KEY)
     if isinstance(result, explore.SparqlResult):
         _show(result)
+        if result.kind == "select" and not result.rows and named and explore.needs_pairings(named):
+            note = data(explore.pairings_note)
+            if note:
+                st.info(f"Why it may be empty: {note}.")
 
 
 def _show(result: explore.SparqlResult) -> None:

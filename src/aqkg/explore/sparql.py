@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from aqkg.explore._store import ExploreError, store_stamp
 from aqkg.explore._text import display
+from aqkg.sparql import notes
 from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params
 from aqkg.sparql.jobs import Job, Success
 from aqkg.sparql.negotiation import FormatChoice
@@ -23,6 +24,7 @@ from aqkg.sparql.pool import QueryPool
 from aqkg.sparql.readonly import refusal
 from aqkg.sparql.results import as_delimited
 from aqkg.sparql.results import as_json as results_json
+from aqkg.store.backend import Store
 from aqkg.store.embedded import SelectResult, StoreError
 
 SPARQL_TIMEOUT_SECONDS = 10.0
@@ -128,3 +130,11 @@ def _pool(store_path: Path, timeout_seconds: float, endpoint: str | None) -> Que
             _POOLS[key] = pool
             atexit.register(pool.close)
         return _POOLS[key]
+
+
+def pairings_note(store: Store) -> str | None:
+    """Why a query that places things on AQRF levels may come back empty (aqkg.sparql.notes)."""
+    return notes.pairings_note(store)
+
+
+needs_pairings = notes.needs_pairings  # for the app, which reads through aqkg.explore only
