@@ -11,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # explorer end-to-e
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 # Khmer, Lao, Myanmar and Thai names render in the explorer's screenshots
 fc-list 2>/dev/null | grep -qi "noto sans khmer" || need_apt+=(fonts-noto-core)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # axe-core, for the accessibility checks
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"
@@ -23,4 +24,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
+# axe-core from npm, pinned by tests/e2e-node/package-lock.json
+[ -f tests/e2e-node/node_modules/axe-core/axe.min.js ] ||
+  npm ci --prefix tests/e2e-node --no-audit --no-fund --silent
 echo "setup: ready (.venv)"

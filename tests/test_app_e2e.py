@@ -240,3 +240,52 @@ def test_a_second_user_is_served_while_an_oversized_upload_is_refused(
     present(browser, '//*[contains(., "over the 50 column limit")]')
     assert "wide.xlsx: sheet 'units', row 1: a cell in column 51" in page_text(browser)
     assert_no_traceback(browser)
+
+
+# -- accessibility: axe-core's WCAG 2.1 AA rules on every page ---------------------------------
+
+AXE = REPO / "tests" / "e2e-node" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PAGES = {
+    "overview": ("", "ASEAN qualifications and their recognition"),
+    "frameworks": ("/frameworks?countries=PH,MY,VN", "Frameworks"),
+    "qualifications": ("/qualifications?qualification=PH/HOUSEKEEPING-NC-II", "Qualifications"),
+    "recognition": ("/recognition?qualification=TH/DSD-BEW-L1&to=KH", "Recognition"),
+    "recognition, every member state": (
+        "/recognition?qualification=TH/DSD-BEW-L1&to=all",
+        "Recognition",
+    ),
+    "arrangements": ("/arrangements", "Arrangements"),
+    "sparql": ("/sparql", "SPARQL"),
+    "validate": ("/validate", "Validate"),
+}
+
+
+def axe_violations(driver: WebDriver) -> list[str]:
+    """axe-core run on the page as it is, WCAG 2.0/2.1 A and AA rules: one line a problem."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} not found: run scripts/setup.sh (it installs axe-core with npm)")
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(60)
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' -- '"
+        " + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))"
+        ".catch(e => done(['axe failed: ' + e]));",
+        WCAG_AA,
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_passes_wcag_21_aa(app_url: str, browser: WebDriver, page: str) -> None:
+    path, title = PAGES[page]
+    browser.get(app_url + path)
+    present(browser, f'//h1[contains(., "{title}")]')
+    wait(browser).until_not(
+        ec.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+    )
+    time.sleep(1.0)  # the last elements (charts) draw after the script ends
+    assert_no_traceback(browser)
+    assert axe_violations(browser) == []
