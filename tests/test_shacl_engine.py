@@ -199,8 +199,9 @@ def test_shipped_data_same_as_pyshacl(shapes: Graph, checks: list[Check], ontolo
     assert_same_results(data, shapes, checks, ontology)
 
 
-# two seeds: each run is the whole seed closure (~12k triples) through pySHACL, ~50 s
-@pytest.mark.parametrize("seed", [1, 2])
+# one seed: each run is the whole seed closure (~12k triples) through pySHACL, ~50 s; the
+# shipped data, the edge cases and the typed literals above cover the rest
+@pytest.mark.parametrize("seed", [1])
 def test_synth_with_violations_same_as_pyshacl(
     seed: int, shapes: Graph, checks: list[Check], ontology: Graph, tmp_path: Path
 ) -> None:

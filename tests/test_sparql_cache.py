@@ -15,8 +15,11 @@ SUBMISSION = Path(__file__).parent / "fixtures/submissions/level-of-another-coun
 
 def test_same_findings_with_and_without_the_cache() -> None:
     context = load_project_files()
+    # the tourism standard and its qualifications (5,500 of 13,000 triples) reach no rule this
+    # submission breaks; left out, pySHACL's two runs take half the time
+    graphs = [g for g in context.graph_names() if "accstp" not in g and "/tourism" not in g]
     data = to_rdflib(
-        context.dump_ntriples(context.graph_names())
+        context.dump_ntriples(graphs)
         + to_rdflib(parse_triples(SUBMISSION)).serialize(format="nt", encoding="utf-8")
     )
     _, plain_report = shacl.run_shacl(data)
