@@ -23,6 +23,7 @@ from aqkg.cli.common import (
     store_options,
     store_path,
 )
+from aqkg.cli.load import add_commands as add_load_commands
 from aqkg.cli.shacl import ENGINES, validate_against_shapes
 from aqkg.cli.submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli.submissions import add_commands as add_submission_commands
@@ -197,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     coverage.set_defaults(handler=_cmd_coverage)
 
     add_submission_commands(sub)
+    add_load_commands(sub)
 
     synth = sub.add_parser("synth", help="synthetic data shaped like the real graph")
     synth.add_argument("--triples", required=True, type=int, metavar="N")

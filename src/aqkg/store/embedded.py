@@ -177,6 +177,14 @@ def replace_store_directory(target: Path, fill: EmbeddedStore) -> None:
     new_store.bulk_extend(fill.quads())
     new_store.flush()
     del new_store  # releases the RocksDB lock before the rename
+    swap_in(staging, target)
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the store folder `staging` in place of `target` by renames (the old one goes)."""
+    retired = target.with_name(target.name + ".old")
+    if retired.exists():
+        shutil.rmtree(retired)
     if target.exists():
         target.rename(retired)
     staging.rename(target)

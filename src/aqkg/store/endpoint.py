@@ -47,7 +47,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
@@ -358,11 +358,44 @@ class EndpointStore:
             sent = True
         return sent
 
-    def _swap(self, staged: Mapping[str, str], emptied: list[str], dropped: list[str]) -> None:
+    def add_quads_atomically(self, quads: Iterable[ox.Quad]) -> dict[str, int]:
+        """Add quads to their graphs all at once: they are written chunk by chunk to staging
+        graphs (one per target graph, made as the quads arrive, so memory holds one chunk),
+        then one SPARQL UPDATE adds every staging graph to its target. Readers see none of the
+        new triples or all of them; a failure before the update changes no graph. Returns the
+        number of triples sent per graph."""
+        run = uuid.uuid4().hex
+        staged: dict[str, str] = {}
+        sent: dict[str, int] = {}
+        try:
+            for chunk in _chunks(quads, self.chunk_triples):
+                by_graph: dict[str, list[ox.Triple]] = {}
+                for quad in chunk:
+                    if not isinstance(quad.graph_name, ox.NamedNode):
+                        raise StoreError("a quad in the default graph: give the graph to load into")
+                    by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
+                for graph, triples in by_graph.items():
+                    staging = staged.setdefault(graph, f"{STAGING_BASE}{run}/{len(staged)}")
+                    self._add_chunk(staging, triples, f"loading {graph} (staged in {staging})")
+                    sent[graph] = sent.get(graph, 0) + len(triples)
+            self._swap(staged, [], [], verb="ADD")
+        except StoreError as error:
+            raise StoreError(f"{error}; no graph was changed: run it again") from None
+        finally:
+            self._drop_quietly(list(staged.values()))
+        return sent
+
+    def _swap(
+        self,
+        staged: Mapping[str, str],
+        emptied: list[str],
+        dropped: list[str],
+        verb: str = "COPY",
+    ) -> None:
         """One update: every target := its staging graph (COPY drops the target, then copies
-        into it), the others dropped. Virtuoso treats COPY from a graph it does not hold as
-        COPY from an empty graph, so the staging graphs are checked first: a lost staging graph
-        must not empty its target."""
+        into it; ADD keeps it and adds), the others dropped. Virtuoso treats COPY from a graph
+        it does not hold as COPY from an empty graph, so the staging graphs are checked first:
+        a lost staging graph must not empty its target."""
         if staged:
             values = " ".join(f"<{staging}>" for staging in staged.values())
             found = self.select(
@@ -378,12 +411,13 @@ class EndpointStore:
                     "writer cleaned it up?): every graph was left as it was; run the command again"
                 )
         operations = [
-            f"COPY <{staging}> TO <{ox.NamedNode(graph).value}>"
+            f"{verb} <{staging}> TO <{ox.NamedNode(graph).value}>"
             for graph, staging in staged.items()
         ] + [f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>" for g in [*emptied, *dropped]]
         if operations:
             targets = ", ".join([*staged, *emptied, *dropped])
-            self.update(" ;\n".join(operations), f"replacing {targets}")
+            doing = "replacing" if verb == "COPY" else "adding to"
+            self.update(" ;\n".join(operations), f"{doing} {targets}")
 
     def _drop_quietly(self, staging_graphs: list[str]) -> None:
         """Drop staging graphs, in one request and without retries: when the server is gone,
@@ -522,8 +556,11 @@ def _first_line(error: object) -> str:
     return lines[0][:500] if lines else repr(error)
 
 
-def _chunks(triples: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
-    iterator = iter(triples)
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
