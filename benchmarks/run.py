@@ -35,7 +35,7 @@ import report  # noqa: E402
 import saved  # noqa: E402
 import workload  # noqa: E402
 
-from aqkg import synth  # noqa: E402
+from aqkg.build import synth  # noqa: E402
 from aqkg.store.embedded import EmbeddedStore, StoreError  # noqa: E402
 from aqkg.store.endpoint import EndpointStore  # noqa: E402
 from aqkg.store.virtuoso import LocalVirtuoso, VirtuosoMissing  # noqa: E402
@@ -239,6 +239,14 @@ def bench_load(plan: Plan, work: Path) -> dict[str, object]:
             "backend": "embedded, on disk (bulk_load + flush)",
             **_rate(triples, lambda: _ox_load(path, work / "disk-store", trusted=False)),
         },
+        {
+            "backend": "oxigraph load, the oxigraph CLI, on disk (anchor)",
+            **_rate(triples, lambda: _cli_load(["oxigraph", "load", "--location"], path, work)),
+        },
+        {
+            "backend": "aqkg load, on disk (checkpoint, guard, all or nothing)",
+            **_rate(triples, lambda: _cli_load(["aqkg", "load", "--store"], path, work)),
+        },
         {"backend": "rdflib Graph.parse (baseline)", **_rate(triples, lambda: _rdflib_load(path))},
         {"backend": "Virtuoso, Graph Store Protocol", **_virtuoso_load(path, triples, work)},
     ]
@@ -259,6 +267,21 @@ def _ox_load(path: Path, folder: Path | None = None, *, trusted: bool) -> None:
     store = EmbeddedStore(ox.Store(str(folder)), folder) if folder else EmbeddedStore.in_memory()
     store.bulk_load_ntriples(path, "urn:aqkg-bench:load", trusted=trusted)
     store.flush()
+
+
+def _cli_load(command: list[str], path: Path, work: Path) -> None:
+    """`<command> FOLDER <file>` into a fresh folder, as a user runs it (process start included)."""
+    folder = work / "cli-store"
+    if folder.exists():
+        shutil.rmtree(folder)
+    program = shutil.which(command[0], path=str(Path(sys.executable).parent))
+    if program is None:
+        raise SystemExit(
+            f"{command[0]} not found beside {sys.executable}: pip install -e '.[bench]'"
+        )
+    arguments = [program, *command[1:], str(folder)]
+    arguments += ["--file", str(path)] if command[0] == "oxigraph" else [str(path)]
+    subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL)
 
 
 def _rdflib_load(path: Path) -> None:

@@ -54,7 +54,7 @@ def test_every_format_loads_into_its_graphs(
     store = tmp_path / "store"
     code, out, err = load(capsys, *files, "--store", str(store))
     assert (code, err) == (0, "")
-    assert out.startswith("4 file(s): 8 triples added to ")
+    assert out.startswith("4 file(s), ") and " bytes, loaded into " in out
     assert counts(store) == {
         LOADED_GRAPH_BASE + "t": 2,
         G + "one": 1,
@@ -162,7 +162,7 @@ def test_load_into_a_sparql_server_all_at_once(
     quads = tmp_path / "q.nq"
     quads.write_text(QUADS.replace(G, G + "loadtest/"))
     code, out, err = load(capsys, str(quads), "--endpoint", virtuoso.sparql_url)
-    assert (code, err) == (0, "") and out.startswith("1 file(s): 2 triples added to ")
+    assert (code, err) == (0, "") and out.startswith("1 file(s), 2 triples, loaded into ")
     reader = EndpointStore(virtuoso.sparql_url)
     count = (
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), '%s')) }"
@@ -176,3 +176,27 @@ def test_load_into_a_sparql_server_all_at_once(
     [[n]] = reader.select(count % (G + "loadtest/"), whole_server=True).rows
     assert n.value == "2"  # the good first line of the bad file was not added
     assert reader.staging_graphs() == []
+
+
+def test_a_large_line_based_file_loads_in_parts_the_same(tmp_path: Path) -> None:
+    """Over PARALLEL_MIN_BYTES an N-Triples file is loaded in parts at once; the store holds
+    the same as one load; a file with a blank node label is never split."""
+    from aqkg.intake import bulk_load
+
+    big = tmp_path / "big.nt"
+    write(big, 60_000, seed=5)
+    assert big.stat().st_size > bulk_load.PARALLEL_MIN_BYTES
+    [source] = bulk_load.sources([big], None)
+    ranges = bulk_load._parallel_ranges(source)
+    assert len(ranges) == bulk_load.PARALLEL_PARTS > 1
+    data = big.read_bytes()
+    assert all(data[end - 1 : end] == b"\n" for _, end in ranges)
+    bulk_load.load_into_folder(tmp_path / "parts", [big])
+    whole = ox.Store()
+    whole.bulk_load(path=str(big), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(G + "w"))
+    assert sum(counts(tmp_path / "parts").values()) == len(whole)
+    with big.open("ab") as out:
+        out.write(b'_:b <urn:x:p> "blank" .\n')
+    assert bulk_load._parallel_ranges(bulk_load.sources([big], None)[0]) == [
+        (0, big.stat().st_size)
+    ]

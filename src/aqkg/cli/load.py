@@ -40,5 +40,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     where = args.endpoint or str(store_path(args))
     graphs = ", ".join(loaded.graphs[:5]) + (" ..." if len(loaded.graphs) > 5 else "")
-    print(f"{loaded.files} file(s): {loaded.triples} triples added to {where} ({graphs})")
+    added = f"{loaded.triples} triples" if loaded.triples is not None else _size(loaded.bytes)
+    print(f"{loaded.files} file(s), {added}, loaded into {where}: {graphs}")
     return EXIT_OK
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count} bytes"

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import shutil
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, cast
 
@@ -59,8 +62,11 @@ class Source:
 @dataclass(frozen=True)
 class Loaded:
     files: int
-    triples: int  # quads in the store afterwards minus before
+    bytes: int  # the files' sizes on disk
     graphs: tuple[str, ...]
+    # triples added, where it costs nothing to know (a SPARQL server's load counts them); not
+    # counted on the embedded store, where it would take a scan of the whole store
+    triples: int | None = None
 
 
 def sources(paths: Sequence[Path], graph: str | None) -> list[Source]:
@@ -98,25 +104,125 @@ def load_into_folder(folder: Path, paths: Sequence[Path], graph: str | None = No
         ox.Store.read_only(str(folder)).backup(str(staging))
     try:
         store = ox.Store(str(staging))
-        before = len(store)
         for source in todo:
+            ranges = _parallel_ranges(source)
+            if len(ranges) > 1:
+                _load_in_parallel(store, source, ranges)
+                continue
             with _guarded(source) as stream:
-                try:
-                    store.bulk_load(
-                        input=stream,
-                        format=source.rdf_format,
-                        to_graph=ox.NamedNode(source.graph) if source.graph else None,
-                    )
-                except (SyntaxError, OSError) as error:
-                    raise _failure(source, error) from None
+                _bulk_load(store, source, stream)
         store.flush()
-        loaded = Loaded(len(todo), len(store) - before, _graphs(todo, store))
+        size = sum(source.path.stat().st_size for source in todo)
+        loaded = Loaded(len(todo), size, _graphs(todo, store))
         del store  # releases the RocksDB lock before the rename
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     swap_in(staging, folder)
     return loaded
+
+
+def _bulk_load(store: ox.Store, source: Source, stream: IO[bytes]) -> None:
+    try:
+        store.bulk_load(
+            input=stream,
+            format=source.rdf_format,
+            to_graph=ox.NamedNode(source.graph) if source.graph else None,
+        )
+    except (SyntaxError, OSError) as error:
+        raise _failure(source, error) from None
+
+
+# -- parallel loading of line-based files ------------------------------------------------------
+#
+# pyoxigraph parses a bulk load on one core, and releases the GIL while it does; `oxigraph
+# load` splits N-Triples and N-Quads at line ends and parses the parts on every core. So do we,
+# on the same store: each part is its own bulk load. pyoxigraph gives each load's blank nodes
+# fresh identities, so a file with a blank node label is never split (a `_:` anywhere, even in
+# a literal, keeps it whole: cautious, like the nesting guard).
+
+PARALLEL_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
+PARALLEL_MIN_BYTES = 8 << 20
+PARALLEL_PARTS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _parallel_ranges(source: Source) -> list[tuple[int, int]]:
+    """Byte ranges, split at line ends, to load at once; one range when it is not safe or
+    not worth it. Reads the file once: the nesting guard and the blank node scan."""
+    size = source.path.stat().st_size
+    if source.gzipped or source.rdf_format not in PARALLEL_FORMATS or size < PARALLEL_MIN_BYTES:
+        return [(0, size)]
+    if PARALLEL_PARTS == 1:
+        return [(0, size)]
+    blank_nodes = False
+    with _guarded(source, progress=False) as stream:
+        while chunk := stream.read(READ_BYTES):
+            blank_nodes = blank_nodes or b"_:" in chunk  # a split mark is rare: see below
+    if blank_nodes or _split_mark(source.path):
+        return [(0, size)]
+    cuts = [0]
+    with source.path.open("rb") as raw:
+        for part in range(1, PARALLEL_PARTS):
+            raw.seek(max(cuts[-1], size * part // PARALLEL_PARTS))
+            raw.readline()  # to the next line end
+            cuts.append(raw.tell())
+    cuts.append(size)
+    return [(a, b) for a, b in pairwise(cuts) if b > a]
+
+
+def _split_mark(path: Path) -> bool:
+    """`_:` cut between two reads of the scan: looked for across every read boundary."""
+    with path.open("rb") as raw:
+        position = READ_BYTES
+        while True:
+            raw.seek(position - 1)
+            pair = raw.read(2)
+            if len(pair) < 2:
+                return False
+            if pair == b"_:":
+                return True
+            position += READ_BYTES
+
+
+def _load_in_parallel(store: ox.Store, source: Source, ranges: list[tuple[int, int]]) -> None:
+    failures: list[BaseException] = []
+    with bar(source.path.stat().st_size, source.path.name, "B") as progress:
+
+        def load_part(start: int, end: int) -> None:
+            try:
+                with source.path.open("rb") as raw:
+                    part = _Range(raw, start, end, progress)
+                    _bulk_load(store, source, io.BufferedReader(part, READ_BYTES))
+            except BaseException as error:  # reported from the main thread
+                failures.append(error)
+
+        threads = [threading.Thread(target=load_part, args=span) for span in ranges]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+
+
+class _Range(io.RawIOBase):
+    """Bytes start..end of an open file (a part of a split load), moving a progress bar."""
+
+    def __init__(self, raw: IO[bytes], start: int, end: int, progress: object) -> None:
+        raw.seek(start)
+        self._raw = raw
+        self._left = end - start
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(min(len(buffer), self._left, READ_BYTES))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        self._progress.update(len(data))  # type: ignore[attr-defined]
+        return len(data)
 
 
 def load_into_endpoint(endpoint: EndpointStore, paths: Sequence[Path], graph: str | None) -> Loaded:
@@ -134,7 +240,8 @@ def load_into_endpoint(endpoint: EndpointStore, paths: Sequence[Path], graph: st
 
     endpoint.drop_staging_graphs()
     sent = endpoint.add_quads_atomically(quads())
-    return Loaded(len(todo), sum(sent.values()), tuple(sorted(sent)))
+    size = sum(source.path.stat().st_size for source in todo)
+    return Loaded(len(todo), size, tuple(sorted(sent)), sum(sent.values()))
 
 
 def _into(parsed: ox.Quad | ox.Triple, graph: str | None) -> ox.Quad:
@@ -201,16 +308,16 @@ def _next_mark(text: bytes, start: int) -> int:
 
 
 @contextmanager
-def _guarded(source: Source) -> Iterator[IO[bytes]]:
-    """The file's bytes (decompressed), through the nesting guard and a progress bar."""
+def _guarded(source: Source, *, progress: bool = True) -> Iterator[IO[bytes]]:
+    """The file's bytes (decompressed), through the nesting guard and a progress bar (titled
+    as a check when the bytes are only scanned)."""
     path = source.path
     opened = gzip.open(path, "rb") if source.gzipped else path.open("rb")  # noqa: SIM115
     # a gzipped file's bar counts decompressed bytes: its length is not known ahead
-    with (
-        opened as raw,
-        bar(None if source.gzipped else path.stat().st_size, path.name, "B") as progress,
-    ):
-        yield io.BufferedReader(_Guard(cast(IO[bytes], raw), source, progress), READ_BYTES)
+    total = None if source.gzipped else path.stat().st_size
+    title = path.name if progress else f"{path.name} (checking)"
+    with opened as raw, bar(total, title, "B") as moving:
+        yield io.BufferedReader(_Guard(cast(IO[bytes], raw), source, moving), READ_BYTES)
 
 
 def _failure(source: Source, error: BaseException) -> LoadError:
