@@ -7,4 +7,6 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check src tests
 .venv/bin/mypy
-.venv/bin/pytest -q "$@"
+# one test file per worker, one worker per core (pytest-xdist): the files share nothing on
+# disk or on the network (every store, server and port is a test's own)
+.venv/bin/pytest -q -n auto --dist loadfile "$@"
