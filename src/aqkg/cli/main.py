@@ -26,6 +26,7 @@ from aqkg.cli.common import (
 from aqkg.cli.shacl import ENGINES, validate_against_shapes
 from aqkg.cli.submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli.submissions import add_commands as add_submission_commands
+from aqkg.exports.graph import GRAPH_EXPORT_FORMATS
 from aqkg.intake.rdf_input import UnusableInputError
 from aqkg.progress import wanted as progress_wanted
 from aqkg.sparql import results as result_output
@@ -224,6 +225,27 @@ def _parser() -> argparse.ArgumentParser:
     esco.add_argument("folder", type=Path, metavar="DIR")
     esco.add_argument("--store", type=Path)
     esco.set_defaults(handler=_cmd_import_esco)
+
+    export = sub.add_parser("export", help="the mappings as SSSOM, the store as an RDF file")
+    export_sub = export.add_subparsers(required=True, metavar="WHAT")
+    mappings = export_sub.add_parser("mappings", help="every mapping record as an SSSOM set")
+    mappings.add_argument("--format", choices=["sssom"], default="sssom")
+    mappings.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.tsv", help="file to write"
+    )
+    mappings.add_argument(
+        "--set-id",
+        metavar="IRI",
+        help="the mapping set's IRI (default: its download URL under https://w3id.org/aqkg)",
+    )
+    store_options(mappings)
+    mappings.set_defaults(handler=_cmd_export_mappings)
+    graph = export_sub.add_parser("graph", help="the whole store or one named graph")
+    graph.add_argument("--format", choices=list(GRAPH_EXPORT_FORMATS), default="nq")
+    graph.add_argument("--graph", metavar="IRI", help="one named graph (default: every graph)")
+    graph.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    store_options(graph)
+    graph.set_defaults(handler=_cmd_export_graph)
     return parser
 
 
@@ -495,6 +517,53 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     store = _open_for_query(args)
     print(FORMATTERS[args.format](coverage_matrix(store, failing_records(store))))
     return EXIT_OK
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+def _cmd_export_mappings(args: argparse.Namespace) -> int:
+    from aqkg.exports.sssom import ExportError, MappingSetInfo, record_count, sssom_tsv
+
+    info = MappingSetInfo(mapping_set_id=args.set_id) if args.set_id else MappingSetInfo()
+    try:
+        text = sssom_tsv(_open_for_query(args), info)
+    except ExportError as error:
+        raise CliError(str(error)) from None
+    _write_output(args.output, text.encode("utf-8"))
+    print(f"{record_count(text)} mapping records -> {args.output} (SSSOM/TSV)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_export_graph(args: argparse.Namespace) -> int:
+    from aqkg.exports.graph import GraphExportError, write_graph
+
+    store = _open_for_query(args)
+    partial = args.output.with_name(args.output.name + ".partial")
+    try:
+        count = write_graph(store, partial, args.format, args.graph)
+    except GraphExportError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(str(error)) from None
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
+    partial.replace(args.output)
+    what = f"graph <{args.graph}>" if args.graph else "the whole store"
+    union = " (the union of its graphs)" if not args.graph and args.format in ("ttl", "nt") else ""
+    print(f"{count} statements of {what}{union} -> {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    """Write all or nothing: a half-written export never replaces a good one."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 # -- import --------------------------------------------------------------------------------------
