@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
+from aqkg.exports.downloads import Download
 from aqkg.exports.records import ID_BASE, ONTOLOGY, Record, as_jsonld, as_rdf, read_record
 from aqkg.sparql.jobs import Failure, Outcome, Success, Task
 from aqkg.sparql.negotiation import negotiate
@@ -243,3 +244,32 @@ def _href(iri: str, base: str) -> str:
 
 def _record_url(iri: str, base: str) -> str:
     return f"{base}{PREFIX}{quote(iri.removeprefix(ID_BASE))}"
+
+
+# -- /downloads -----------------------------------------------------------------------------------
+
+
+def downloads_html(files: list[Download], base: str) -> str:
+    rows = "".join(
+        f'<tr><td><a href="{escape(base)}/downloads/{escape(quote(f.name))}">{escape(f.name)}</a>'
+        f"</td><td>{escape(f.description)}</td><td>{escape(f.media_type.split(';')[0])}</td>"
+        f'<td data-bytes="{f.size}">{_size(f.size)}</td><td>{escape(f.made)}</td></tr>'
+        for f in files
+    )
+    body = (
+        "<main><h1>Downloads</h1><p>Made from the store this server reads, and made again when "
+        "the store changes. The mapping set is SSSOM/TSV; the other files hold the graph.</p>"
+        "<table><caption>Files of the ASEAN qualifications knowledge graph</caption><thead><tr>"
+        '<th scope="col">file</th><th scope="col">what</th><th scope="col">media type</th>'
+        '<th scope="col">size</th><th scope="col">made (UTC)</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></main>"
+    )
+    return page("Downloads - aqkg", body)
+
+
+def _size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
