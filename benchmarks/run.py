@@ -36,7 +36,7 @@ import saved  # noqa: E402
 import versus_oxigraph  # noqa: E402
 import workload  # noqa: E402
 
-from aqkg import synth  # noqa: E402
+from aqkg.build import synth  # noqa: E402
 from aqkg.store.embedded import EmbeddedStore, StoreError  # noqa: E402
 from aqkg.store.endpoint import EndpointStore  # noqa: E402
 from aqkg.store.virtuoso import LocalVirtuoso, VirtuosoMissing  # noqa: E402

@@ -290,3 +290,11 @@ def test_one_client_cannot_starve_another(shipped_store: Path) -> None:
         status, headers, _ = send_from(server, "127.0.0.2", "ASK {}")
         assert status == 429 and 1 < int(headers["Retry-After"]) <= 60
         assert send_from(server, "127.0.0.3", "ASK {}")[0] == 200
+
+
+def test_the_explorer_binds_loopback_unless_told_otherwise() -> None:
+    """Streamlit's own default is every interface; `aqkg explore` asks for 127.0.0.1."""
+    from aqkg import explore
+
+    assert "--server.address=127.0.0.1" in explore.streamlit_command(8501)
+    assert "--server.address=0.0.0.0" in explore.streamlit_command(8501, host="0.0.0.0")

@@ -13,16 +13,20 @@ from __future__ import annotations
 import logging
 from html import escape
 from pathlib import Path
-
-import rdflib
+from typing import TYPE_CHECKING
 
 from aqkg.paths import ontology_dir
+
+if TYPE_CHECKING:  # rdflib and pyLODE are imported when the page is made, not with the server
+    import rdflib
 
 NAMESPACE = "https://w3id.org/aqkg/ontology#"
 
 
 def ontology_html(folder: Path | None = None) -> str:
     """The documentation page of the ontology files in `folder` (default: ontology/)."""
+    import rdflib
+
     graph = rdflib.Graph()
     for path in sorted((folder or ontology_dir()).glob("*.ttl")):
         graph.parse(path, format="turtle")
@@ -43,12 +47,14 @@ def ontology_html(folder: Path | None = None) -> str:
 
 
 NAMESPACES_SECTION = '<div id="namespaces">'
-SKOS_DEFINITION = rdflib.URIRef("http://www.w3.org/2004/02/skos/core#definition")
+SKOS_DEFINITION = "http://www.w3.org/2004/02/skos/core#definition"
 
 
 def _individuals_section(graph: rdflib.Graph) -> str:
     """The named individuals (match types, curation statuses, ...), which pyLODE's OntPub
     profile leaves out, in its markup: their IRIs (aqkg:ExactMatch) resolve here too."""
+    import rdflib
+
     entries = []
     individuals = sorted(
         {s for s in graph.subjects(rdflib.RDF.type, rdflib.OWL.NamedIndividual)}, key=str
@@ -58,7 +64,7 @@ def _individuals_section(graph: rdflib.Graph) -> str:
             continue
         local = str(individual).removeprefix(NAMESPACE)
         label = graph.value(individual, rdflib.RDFS.label) or local
-        definition = graph.value(individual, SKOS_DEFINITION) or ""
+        definition = graph.value(individual, rdflib.URIRef(SKOS_DEFINITION)) or ""
         kinds = sorted(
             str(t).removeprefix(NAMESPACE)
             for t in graph.objects(individual, rdflib.RDF.type)
