@@ -28,6 +28,7 @@ def write(sections: dict[str, dict[str, Any]], mode: str, plan: Any, folder: Pat
         _section(data, mode, "load", lambda load: _load(load, data.get("build"))),
         _section(data, mode, "growth", lambda rows: _growth(rows, validation, folder)),
         _section(data, mode, "serve", _serve),
+        _section(data, mode, "versus-oxigraph", _versus_oxigraph),
     ]
     (folder / "RESULTS.md").write_text("\n".join(p for p in parts if p), encoding="utf-8")
 
@@ -425,4 +426,19 @@ def _serve(figures: Any) -> str:
         f"{mix}; mid-run one more client sends a query that cannot finish. `tests/test_load.py` "
         "runs the same load, smaller, with bounds.\n\n"
         + _table(["measure", "value"], [list(row) for row in rows(figures)])
+    )
+
+
+def _versus_oxigraph(figures: Any) -> str:
+    from versus_oxigraph import markdown
+
+    return (
+        "## `aqkg serve` against `oxigraph serve-read-only`\n\n"
+        "benchmarks/versus_oxigraph.py: both servers over the same on-disk store (the "
+        "project's ontology and data) on loopback, in the same run, one after the other, twice "
+        "each; the same mix of SPARQL queries (every named query without required parameters, "
+        "posted, and two SELECTs by GET; JSON results); oxigraph with `--union-default-graph` "
+        "and the same time limit; aqkg with its default worker count and fair use off. Issue 14 "
+        "measured the server on http.server at 0.45x oxigraph's requests per second.\n\n"
+        + markdown(figures["results"], figures["clients"], figures["requests"], figures["rounds"])
     )

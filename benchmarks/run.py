@@ -33,6 +33,7 @@ import pyoxigraph as ox  # noqa: E402
 import rdflib  # noqa: E402
 import report  # noqa: E402
 import saved  # noqa: E402
+import versus_oxigraph  # noqa: E402
 import workload  # noqa: E402
 
 from aqkg.build import synth  # noqa: E402
@@ -41,6 +42,7 @@ from aqkg.store.endpoint import EndpointStore  # noqa: E402
 from aqkg.store.virtuoso import LocalVirtuoso, VirtuosoMissing  # noqa: E402
 
 saved.register(load.LoadReport)
+saved.register(versus_oxigraph.Figures)
 
 GIB = 1024**3
 SYNTH_SECONDS: dict[int, float] = {}
@@ -313,6 +315,15 @@ def bench_build(work: Path, runs: int = 3) -> list[float]:
     return seconds
 
 
+def bench_versus_oxigraph(work: Path, plan: Plan) -> Any:
+    """`aqkg serve` against `oxigraph serve-read-only`, same store and mix, 8 clients."""
+    store = load.build_store(work / "versus-store")
+    requests = 15 if plan is QUICK else 40
+    results = versus_oxigraph.compare(store, clients=8, requests=requests)
+    _log("versus oxigraph: " + ", ".join(f"{r.server} {r.throughput:.0f}/s" for r in results))
+    return {"clients": 8, "requests": requests, "rounds": 2, "results": results}
+
+
 def bench_serve(work: Path) -> Any:
     """`aqkg serve` under 20 concurrent clients (benchmarks/load.py)."""
     store = load.build_store(work / "serve-store")
@@ -387,6 +398,7 @@ SECTIONS: dict[str, Callable[[Plan, Path], Any]] = {
     "load": bench_load,
     "growth": bench_growth,
     "serve": lambda plan, work: bench_serve(work),
+    "versus-oxigraph": lambda plan, work: bench_versus_oxigraph(work, plan),
 }
 
 

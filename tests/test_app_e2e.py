@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from aqkg import explore
 from aqkg.build.pipeline import build
+from aqkg.web.server import QueryServer, make_server
 
 REPO = Path(__file__).resolve().parents[1]
 # The README's screenshots are refreshed on purpose, not by every run:
@@ -65,11 +67,41 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The explorer served by `streamlit run` on a free loopback port, on a fresh store."""
+def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("e2e") / "store"
     assert build(store)[0].written
-    port = free_port()
+    return store
+
+
+@pytest.fixture(scope="module")
+def app_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def record_server(e2e_store: Path, app_port: int) -> Iterator[QueryServer]:
+    """`aqkg serve` of the same store, its record pages linking to the explorer."""
+    server = make_server(
+        e2e_store, port=0, workers=1, quiet=True, explorer_url=f"http://127.0.0.1:{app_port}"
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    tmp_path_factory: pytest.TempPathFactory,
+    e2e_store: Path,
+    app_port: int,
+    record_server: QueryServer,
+) -> Iterator[str]:
+    """The explorer served by `streamlit run` on a free loopback port, on a fresh store,
+    linking its records to their pages on `record_server`."""
+    store, port = e2e_store, app_port
     command = [
         *explore.streamlit_command(port),
         "--server.address=127.0.0.1",
@@ -79,7 +111,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = subprocess.Popen(
         command,
         cwd=REPO,
-        env={**os.environ, explore.STORE_ENV: str(store)},
+        env={**os.environ, explore.STORE_ENV: str(store), "AQKG_SERVE_URL": record_server.url},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -289,3 +321,25 @@ def test_every_page_passes_wcag_21_aa(app_url: str, browser: WebDriver, page: st
     time.sleep(1.0)  # the last elements (charts) draw after the script ends
     assert_no_traceback(browser)
     assert axe_violations(browser) == []
+
+
+def test_a_record_page_in_a_real_browser_links_both_ways(
+    app_url: str, record_server: QueryServer, browser: WebDriver
+) -> None:
+    """The explorer links a qualification to its page on `aqkg serve`; the page reads in
+    Chromium, passes axe-core's WCAG 2.1 AA rules, and links back to the explorer."""
+    browser.get(app_url + "/qualifications?qualification=PH/HOUSEKEEPING-NC-II")
+    link = present(browser, '//a[contains(., "as linked data")]')
+    page_url = f"{record_server.url}/id/qualification/PH/HOUSEKEEPING-NC-II"
+    assert link.get_attribute("href") == page_url
+    browser.get(page_url)
+    present(browser, '//h1[contains(., "Housekeeping NC II")]')
+    assert "Curation status" in page_text(browser)
+    assert axe_violations(browser) == []
+    back = present(browser, '//a[contains(., "Open in the explorer")]')
+    assert back.get_attribute("href") == (
+        app_url + "/qualifications?qualification=PH%2FHOUSEKEEPING-NC-II"
+    )
+    back.click()
+    present(browser, '//h1[contains(., "Qualifications")]')
+    wait(browser).until(lambda driver: "Housekeeping NC II" in page_text(driver))

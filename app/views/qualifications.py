@@ -117,6 +117,9 @@ def _detail(reference: str) -> None:
     for note in (detail.scope_note, detail.editorial_note):
         if note:
             st.caption(note)
+    page = explore.record_page(explore.qualification_iri(q.reference))
+    if page:
+        st.markdown(f"[The record of {q.reference} as linked data (HTML, Turtle, JSON-LD)]({page})")
     st.page_link(
         "views/recognition.py",
         label=f"Where is {q.reference} recognised? Open the Recognition page",

@@ -27,6 +27,7 @@ from aqkg.cli.load import add_commands as add_load_commands
 from aqkg.cli.shacl import ENGINES, validate_against_shapes
 from aqkg.cli.submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli.submissions import add_commands as add_submission_commands
+from aqkg.exports.graph import GRAPH_EXPORT_FORMATS
 from aqkg.intake.rdf_input import UnusableInputError
 from aqkg.progress import wanted as progress_wanted
 from aqkg.sparql import results as result_output
@@ -181,6 +182,47 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7878)
     serve.add_argument("--timeout", type=float, default=10.0, help="query time limit, seconds")
     serve.add_argument("--max-rows", type=int, default=100_000, help="largest result served")
+    serve.add_argument(
+        "--workers", type=int, help="query worker processes (default: cores, 2 to 8)"
+    )
+    serve.add_argument(
+        "--base-url",
+        default="",
+        metavar="URL",
+        help="where the record pages' links point, e.g. https://w3id.org/aqkg when served "
+        "behind the w3id redirects (default: this server)",
+    )
+    serve.add_argument(
+        "--explorer-url", default="", metavar="URL", help="the explorer, linked from record pages"
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let web pages from this origin query the endpoint (repeat; * for any; default none)",
+    )
+    serve.add_argument(
+        "--client-queries",
+        type=int,
+        metavar="N",
+        help="fair use: queries one client may run at once (default: half the workers, at "
+        "least 1; 0: no limit)",
+    )
+    serve.add_argument(
+        "--client-seconds",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="fair use: query seconds one client may use per minute (default 60; 0: no limit)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy whose X-Forwarded-For names the client (repeat)",
+    )
     serve.set_defaults(handler=_cmd_serve)
 
     explore = sub.add_parser("explore", help="open the explorer (builds the store if needed)")
@@ -190,6 +232,9 @@ def _parser() -> argparse.ArgumentParser:
         endpoint_help="read from this SPARQL endpoint instead of the embedded store",
     )
     explore.add_argument("--port", type=int, help="port for the explorer (default 8501)")
+    explore.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default loopback: only this machine)"
+    )
     explore.set_defaults(handler=_cmd_explore)
 
     coverage = sub.add_parser("coverage", help="member state x kind matrix of what the graph holds")
@@ -226,6 +271,27 @@ def _parser() -> argparse.ArgumentParser:
     esco.add_argument("folder", type=Path, metavar="DIR")
     esco.add_argument("--store", type=Path)
     esco.set_defaults(handler=_cmd_import_esco)
+
+    export = sub.add_parser("export", help="the mappings as SSSOM, the store as an RDF file")
+    export_sub = export.add_subparsers(required=True, metavar="WHAT")
+    mappings = export_sub.add_parser("mappings", help="every mapping record as an SSSOM set")
+    mappings.add_argument("--format", choices=["sssom"], default="sssom")
+    mappings.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.tsv", help="file to write"
+    )
+    mappings.add_argument(
+        "--set-id",
+        metavar="IRI",
+        help="the mapping set's IRI (default: its download URL under https://w3id.org/aqkg)",
+    )
+    store_options(mappings)
+    mappings.set_defaults(handler=_cmd_export_mappings)
+    graph = export_sub.add_parser("graph", help="the whole store or one named graph")
+    graph.add_argument("--format", choices=list(GRAPH_EXPORT_FORMATS), default="nq")
+    graph.add_argument("--graph", metavar="IRI", help="one named graph (default: every graph)")
+    graph.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    store_options(graph)
+    graph.set_defaults(handler=_cmd_export_graph)
     return parser
 
 
@@ -455,8 +521,14 @@ def _cmd_recognise(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from aqkg.web.server import ServeError, serve
+    from aqkg.web.server import FairUse, ServeError, default_workers, serve
 
+    workers = args.workers or default_workers()
+    if workers < 1 or (args.client_queries or 0) < 0 or args.client_seconds < 0:
+        raise CliError(
+            "--workers must be 1 or more, --client-queries and --client-seconds 0 or more"
+        )
+    client_queries = max(1, workers // 2) if args.client_queries is None else args.client_queries
     try:
         serve(
             store_path(args),
@@ -465,6 +537,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout,
             max_result_rows=args.max_rows,
             endpoint=args.endpoint,
+            workers=workers,
+            base_url=args.base_url,
+            explorer_url=args.explorer_url,
+            cors_origins=tuple(args.cors_origin),
+            fair_use=FairUse(client_queries, args.client_seconds),
+            trusted_proxies=tuple(args.trusted_proxy),
         )
     except ServeError as error:
         raise CliError(str(error)) from None
@@ -474,7 +552,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_explore(args: argparse.Namespace) -> int:
     from aqkg.explore import launch
 
-    return launch(store_path(args), args.port, args.endpoint)
+    return launch(store_path(args), args.port, args.endpoint, args.host)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -497,6 +575,53 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     store = _open_for_query(args)
     print(FORMATTERS[args.format](coverage_matrix(store, failing_records(store))))
     return EXIT_OK
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+def _cmd_export_mappings(args: argparse.Namespace) -> int:
+    from aqkg.exports.sssom import ExportError, MappingSetInfo, record_count, sssom_tsv
+
+    info = MappingSetInfo(mapping_set_id=args.set_id) if args.set_id else MappingSetInfo()
+    try:
+        text = sssom_tsv(_open_for_query(args), info)
+    except ExportError as error:
+        raise CliError(str(error)) from None
+    _write_output(args.output, text.encode("utf-8"))
+    print(f"{record_count(text)} mapping records -> {args.output} (SSSOM/TSV)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_export_graph(args: argparse.Namespace) -> int:
+    from aqkg.exports.graph import GraphExportError, write_graph
+
+    store = _open_for_query(args)
+    partial = args.output.with_name(args.output.name + ".partial")
+    try:
+        count = write_graph(store, partial, args.format, args.graph)
+    except GraphExportError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(str(error)) from None
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
+    partial.replace(args.output)
+    what = f"graph <{args.graph}>" if args.graph else "the whole store"
+    union = " (the union of its graphs)" if not args.graph and args.format in ("ttl", "nt") else ""
+    print(f"{count} statements of {what}{union} -> {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    """Write all or nothing: a half-written export never replaces a good one."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 # -- import --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from aqkg.explore._store import (
     ExploreError,
     default_store_path,
     open_store,
+    record_page,
     store_built_at,
     store_stamp,
     table,
@@ -48,6 +49,7 @@ from aqkg.explore.overview import (
 )
 from aqkg.explore.qualification_records import (
     qualification_detail,
+    qualification_iri,
     qualifications,
     search_qualifications,
 )
@@ -130,11 +132,13 @@ __all__ = [
     "outcome_json",
     "pairings_note",
     "qualification_detail",
+    "qualification_iri",
     "qualifications",
     "recognition",
     "recognition_csv",
     "recognition_dot",
     "recognition_everywhere",
+    "record_page",
     "roadmap_steps",
     "run_sparql",
     "search_qualifications",

@@ -15,6 +15,9 @@ from aqkg.sparql.results import plain
 from aqkg.store.embedded import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
 
 STORE_ENV = "AQKG_STORE"
+# where `aqkg serve` answers, so that each record links to its page there (unset: no links)
+SERVE_URL_ENV = "AQKG_SERVE_URL"
+ID_BASE = "https://w3id.org/aqkg/id/"
 Row = dict[str, str]
 
 
@@ -26,6 +29,15 @@ def default_store_path() -> Path:
     """$AQKG_STORE, else the project's .aqkg/store."""
     given = os.environ.get(STORE_ENV)
     return Path(given) if given else project_root() / DEFAULT_STORE_DIR
+
+
+def record_page(iri: str) -> str | None:
+    """The URL of a record's page on `aqkg serve` ($AQKG_SERVE_URL), None when that is not
+    set or the IRI is not one the graph mints."""
+    served = os.environ.get(SERVE_URL_ENV, "").strip().rstrip("/")
+    if not served or not iri.startswith(ID_BASE):
+        return None
+    return f"{served}/id/{iri.removeprefix(ID_BASE)}"
 
 
 def store_exists(path: Path) -> bool:

@@ -22,8 +22,13 @@ def app_script() -> Path:
     return project_root() / APP_MAIN
 
 
-def streamlit_command(port: int | None = None) -> list[str]:
-    """`streamlit run app/main.py` as a headless server (no browser, no usage statistics)."""
+DEFAULT_HOST = "127.0.0.1"
+
+
+def streamlit_command(port: int | None = None, host: str = DEFAULT_HOST) -> list[str]:
+    """`streamlit run app/main.py` as a headless server (no browser, no usage statistics),
+    bound to `host`: loopback unless asked otherwise (Streamlit's own default is every
+    interface, which would publish the explorer, and its upload page, to the network)."""
     command = [
         sys.executable,
         "-m",
@@ -37,19 +42,25 @@ def streamlit_command(port: int | None = None) -> list[str]:
         "--client.showErrorDetails=none",
         # the tables' own CSV export writes formulas as they are: pages offer a defused one
         "--client.disableDataExport=true",
+        f"--server.address={host}",
     ]
     if port is not None:
         command.append(f"--server.port={port}")
     return command
 
 
-def launch(store_path: Path, port: int | None = None, endpoint: str | None = None) -> int:
+def launch(
+    store_path: Path,
+    port: int | None = None,
+    endpoint: str | None = None,
+    host: str = DEFAULT_HOST,
+) -> int:
     """Open the explorer on `store_path`, building the store first when there is none; or on
     the SPARQL `endpoint` when one is given."""
     if endpoint:
         env = {k: v for k, v in os.environ.items() if k not in WRITE_SECRETS}
         env.update({ENDPOINT_ENV: endpoint, "AQKG_HOME": str(project_root())})
-        return _run(port, env)
+        return _run(port, env, host)
     if not store_exists(store_path):
         from aqkg.build.pipeline import build
 
@@ -60,11 +71,11 @@ def launch(store_path: Path, port: int | None = None, endpoint: str | None = Non
             return 1
     env = {**os.environ, STORE_ENV: str(store_path.resolve()), "AQKG_HOME": str(project_root())}
     env.pop(ENDPOINT_ENV, None)
-    return _run(port, env)
+    return _run(port, env, host)
 
 
-def _run(port: int | None, env: dict[str, str]) -> int:
+def _run(port: int | None, env: dict[str, str], host: str) -> int:
     try:
-        return subprocess.call(streamlit_command(port), env=env)
+        return subprocess.call(streamlit_command(port, host), env=env)
     except KeyboardInterrupt:
         return 0

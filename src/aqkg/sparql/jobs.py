@@ -26,6 +26,7 @@ class Job:
 class Success:
     content_type: str
     body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # more response headers
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def choose_formats(format_values: list[str], accept: str | None) -> FormatChoice
     as it is for oxigraph: no client asks that of an endpoint by default.
     """
     if not format_values:
-        results, graph = _negotiate(accept, RESULT_MEDIA), _negotiate(accept, GRAPH_MEDIA)
+        results, graph = negotiate(accept, RESULT_MEDIA), negotiate(accept, GRAPH_MEDIA)
         accepted = accept or "*/*"
     else:
         results = graph = None
@@ -108,13 +108,15 @@ def choose_formats(format_values: list[str], accept: str | None) -> FormatChoice
 
 def _format_value(value: str) -> tuple[str | None, str | None]:
     if "/" in value:  # a media type, as SPARQLWrapper sends for TSV or JSON-LD
-        return _negotiate(value, RESULT_MEDIA), _negotiate(value, GRAPH_MEDIA)
+        return negotiate(value, RESULT_MEDIA), negotiate(value, GRAPH_MEDIA)
     if value.strip().lower() in FORMAT_NAMES:
         return FORMAT_NAMES[value.strip().lower()]
     raise FormatError(f"unknown format {value!r}: use one of {', '.join(FORMAT_NAMES)}")
 
 
-def _negotiate(accept: str | None, media: Mapping[str, str]) -> str | None:
+def negotiate(accept: str | None, media: Mapping[str, str]) -> str | None:
+    """The name of the best of `media` (media type -> name, the first the default) for an
+    Accept header; None when it accepts none of them."""
     if not accept or not accept.strip():
         return next(iter(media.values()))
     ranges = _media_ranges(accept)
