@@ -27,16 +27,12 @@ from aqkg.paths import queries_dir
 from aqkg.sparql.binding import inline
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, Term
+from aqkg.syntax.prefixes import PREFIXES
 from aqkg.syntax.sparql_text import QueryTextError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 COUNTRY_BASE = "https://w3id.org/aqkg/id/country/"
-CURIE_PREFIXES = {
-    "aqkg": "https://w3id.org/aqkg/ontology#",
-    "id": "https://w3id.org/aqkg/id/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "isco": "http://data.europa.eu/esco/isco/",
-}
+CURIE_PREFIXES = PREFIXES
 PARAM_PATTERN = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*$")
 
 
@@ -205,10 +201,13 @@ def _convert(kind: str, value: str) -> ox.NamedNode | ox.Literal:
 
 
 def expand_curie(value: str) -> str:
-    """`aqkg:ExactMatch` or `id:country/PH` -> the full IRI; anything else is returned as is."""
+    """`aqkg:ExactMatch`, `id:country/PH` or `id:country\\/PH` (as `aqkg query` prints it) ->
+    the full IRI; anything else is returned as is."""
     prefix, colon, local = value.partition(":")
     namespace = CURIE_PREFIXES.get(prefix)
-    return namespace + local if colon and namespace and not local.startswith("//") else value
+    if not (colon and namespace) or local.startswith("//"):
+        return value
+    return namespace + re.sub(r"\\(.)", r"\1", local)
 
 
 def _untyped_term(value: str) -> ox.NamedNode | ox.Literal:
