@@ -219,3 +219,166 @@ def test_coverage_the_named_query_and_a_plain_count_agree(store: EmbeddedStore) 
     without_arrangements = {k: v for k, v in from_query.items() if k[1] != "arrangements"}
     assert {k: tuple(v) for k, v in plain.items()} == without_arrangements
     assert from_query[("PH", "units")][0] > 50 and from_query[("KH", "mappings")][3] > 0
+
+
+# -- 5. named queries agree with the engine ------------------------------------------------------
+
+
+def test_unit_paths_flag_exactly_the_paths_the_engine_uses(store: EmbeddedStore) -> None:
+    """For every shipped qualification and every other member state, the valid rows of
+    recognition-unit-paths are the unit paths `aqkg recognise` counts for each candidate (best
+    and other paths), and no path it rejects is one the engine counts."""
+    from aqkg.recognition.engine import _recognise
+    from aqkg.recognition.reader import Reader
+    from aqkg.sparql.catalogue import catalogue, run
+
+    query = catalogue()["recognition-unit-paths"].text
+    required: dict[str, set[str]] = {}
+    for qualification, unit in store.select(
+        with_prefixes("SELECT ?q ?u WHERE { ?q a aqkg:Qualification ; aqkg:requiresUnit ?u }")
+    ).rows:
+        required.setdefault(qualification.value, set()).add(unit.value)  # type: ignore[union-attr]
+    countries = [
+        c.value
+        for (c,) in store.select(
+            with_prefixes("SELECT ?c WHERE { ?s a aqkg:MemberState ; skos:notation ?c }")
+        ).rows
+    ]  # type: ignore[union-attr]
+    totals = {"rows": 0, "valid": 0, "compared": 0, "rejected and relevant": 0}
+    for held in sorted(required):
+        result = run(store, query, {"qualification": ox.NamedNode(held)})
+        rows = [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+        if not rows:
+            continue
+        paths = {
+            (r["heldUnit"].value, r["hub"].value if r["hub"] else None, r["unit"].value): r  # type: ignore[union-attr]
+            for r in rows
+        }
+        valid = {path for path, r in paths.items() if r["valid"] == ox.Literal(True)}
+        totals["rows"] += len(rows)
+        totals["valid"] += sum(r["valid"] == ox.Literal(True) for r in rows)
+        for r in rows:  # a rejected path names the rule that rejects it
+            assert (r["valid"] == ox.Literal(True)) == (r["rejectedBy"].value == "")  # type: ignore[union-attr]
+        reader = Reader(store)
+        for country in countries:
+            if country == held.split("/")[-2]:
+                continue
+            for candidate in _recognise(reader, held, country).candidates:
+                coverage = candidate.coverage
+                engine = {
+                    (m.matched_by.iri, m.via.iri if m.via else None, m.unit.iri)
+                    for m in (*coverage.matches, *coverage.other_paths)
+                }
+                target_units = required.get(coverage.of_qualification, set())
+                assert engine == {p for p in valid if p[2] in target_units}, (held, country)
+                totals["compared"] += 1
+                totals["rejected and relevant"] += len(
+                    {p for p in paths if p[2] in target_units} - valid
+                )
+    print(totals)
+    assert totals["compared"] > 20 and totals["rejected and relevant"] > 0, totals
+
+
+def test_a_parameter_of_the_wrong_form_is_refused_with_the_expected_form(
+    shipped_store: Path, shipped_server: QueryServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["query", "--store", str(shipped_store), "occupations-by-isco", "--param"]
+    assert main([*argv, "isco=C7112"]) == 2
+    error = capsys.readouterr().err
+    assert "isco='C7112' is not of the form" in error and "1 to 4 digits" in error
+    assert main([*argv, "isco=7112"]) == 0
+    assert "Bricklayers" in capsys.readouterr().out
+    status, _, body = _get(shipped_server, "/api/occupations-by-isco?isco=C7112")
+    assert status == 400 and "1 to 4 digits" in body
+
+
+# -- 6. unknown is said, not implied -------------------------------------------------------------
+
+
+def _named_rows(store: EmbeddedStore, name: str, **params: str) -> list[dict[str, str]]:
+    from aqkg.sparql.catalogue import bind_params, catalogue, run
+
+    query = catalogue()[name]
+    result = run(store, query.text, bind_params(query, params))
+    return [
+        {v: (t.value if t is not None else "") for v, t in zip(result.variables, row, strict=True)}  # type: ignore[union-attr]
+        for row in result.rows
+    ]
+
+
+def test_unknown_level_counts_partial_dates_and_notes_are_said(store: EmbeddedStore) -> None:
+    frameworks = {row["code"]: row for row in _named_rows(store, "frameworks")}
+    for code in ("KH", "TH"):  # one placeholder level is kept; the count is not known
+        assert frameworks[code]["levelCount"] == "not known"
+        assert "number of levels" in frameworks[code]["levelCountNote"]
+    assert frameworks["PH"]["levelCount"] == "8" and frameworks["PH"]["levelCountNote"] == ""
+    referencing = {row["code"]: row for row in _named_rows(store, "referencing-status")}
+    assert referencing["MY"]["statusDate"] == "2019-05"  # the 6th AQRFC meeting, 21-23 May 2019
+    assert "6th meeting" in referencing["MY"]["historyNote"]
+    assert referencing["TH"]["statusDate"] == "2019-10"
+    assert "endorsement date was not found" in referencing["ID"]["historyNote"]
+    assert referencing["ID"]["statusDate"] == ""
+    dates = store.select(
+        with_prefixes(
+            "SELECT (DATATYPE(?d) AS ?t) "
+            "WHERE { id:referencing\\/MY\\/MQF-AQRF aqkg:statusDate ?d }"
+        )
+    )
+    assert dates.rows[0][0] == ox.NamedNode(PREFIXES["xsd"] + "gYearMonth")
+    nursing = next(r for r in _named_rows(store, "mras") if r["profession"] == "Nurse")
+    assert nursing["signedDate"] == "2006-12" and "8 December 2006" in nursing["sourceConflict"]
+
+
+# -- 7. the corridor's direction -----------------------------------------------------------------
+
+
+def test_a_corridor_gives_its_direction_where_a_source_states_it(store: EmbeddedStore) -> None:
+    corridors = {
+        row["corridor"].rsplit("/", 1)[1]: row for row in _named_rows(store, "mrs-corridors")
+    }
+    assert corridors["th-clm-bricklaying-plastering-masonry"]["mobility"] == "KH -> TH"
+    for slug, row in corridors.items():
+        assert "Direction of mobility" in row["note"], slug
+        if slug != "th-clm-bricklaying-plastering-masonry":
+            assert row["mobility"] == "", slug
+
+
+# -- 8. VoID and the service description ---------------------------------------------------------
+
+
+def test_void_describes_graphs_vocabularies_licence_and_endpoint(
+    shipped_server: QueryServer, store: EmbeddedStore
+) -> None:
+    status, content_type, body = _get(shipped_server, "/.well-known/void")
+    assert status == 200 and content_type.startswith("text/turtle")
+    graph = ox.Store()
+    graph.load(body.encode(), format=ox.RdfFormat.TURTLE)
+    counts = {
+        row["g"].value: int(row["n"].value)  # type: ignore[union-attr]
+        for row in graph.query(
+            with_prefixes("SELECT ?g ?n WHERE { ?d void:subset ?g . ?g void:triples ?n }")
+        )
+    }
+    assert counts == store.triple_counts()
+    ask = "ASK { ?d void:sparqlEndpoint ?e ; dcterms:license ?l ; void:vocabulary ?v ; "
+    ask += "void:triples ?n }"
+    assert bool(graph.query(with_prefixes(ask)))
+    vocabularies = {
+        row["v"].value
+        for row in graph.query(with_prefixes("SELECT ?v { ?d void:vocabulary ?v }"))  # type: ignore[union-attr]
+    }
+    assert {PREFIXES["aqkg"], PREFIXES["skos"], PREFIXES["dcterms"]} <= vocabularies
+    status, content_type, _ = _get(shipped_server, "/.well-known/void", "application/n-triples")
+    assert status == 200 and content_type.startswith("application/n-triples")
+
+
+def test_the_endpoint_answers_a_service_description_when_no_query_is_given(
+    shipped_server: QueryServer,
+) -> None:
+    status, content_type, body = _get(shipped_server, "/sparql", "text/turtle")
+    assert status == 200 and content_type.startswith("text/turtle")
+    graph = ox.Store()
+    graph.load(body.encode(), format=ox.RdfFormat.TURTLE)
+    service = "ASK { ?s a sd:Service ; sd:endpoint ?s ; sd:supportedLanguage sd:SPARQL11Query ; "
+    service += "sd:defaultDataset/sd:namedGraph/sd:name ?g }"
+    assert bool(graph.query(with_prefixes(service)))

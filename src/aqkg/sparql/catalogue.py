@@ -6,10 +6,14 @@ Header lines start with `#+ key: value`; a line `#+   more` continues the previo
     #+ description: ...
     #+ params: level (xsd:integer, 1-8, required); country (country, optional)
     #+ tags: qualifications, aqrf
+    #+ pattern: isco [0-9]{1,4}
 
 A parameter's first word in brackets is its type: xsd:integer, xsd:decimal, xsd:string,
 xsd:date, iri, or country (an ISO 3166-1 alpha-2 code, bound as the member state's IRI).
 Parameters are bound as typed terms through pyoxigraph substitutions, never pasted into text.
+A `#+ pattern: NAME REGEX` line (several separated by `;`) gives the form a parameter's value
+must have in full; a value of another form is refused with a message naming the expected form,
+rather than answered with no rows.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class QueryParam:
     type: str
     required: bool
     description: str
+    pattern: str = ""  # the form the value must match in full (`#+ pattern:`), or none
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def read_query(path: Path) -> NamedQuery:
         path=path,
         summary=header.get("summary", ""),
         description=header.get("description", ""),
-        params=parse_params(header.get("params", "")),
+        params=parse_params(header.get("params", ""), parse_patterns(header.get("pattern", ""))),
         tags=[t.strip() for t in header.get("tags", "").split(",") if t.strip()],
     )
 
@@ -105,7 +110,18 @@ def parse_header(text: str) -> dict[str, str]:
     return header
 
 
-def parse_params(text: str) -> list[QueryParam]:
+def parse_patterns(text: str) -> dict[str, str]:
+    """`name regex; name regex` -> {name: regex}."""
+    patterns = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        name, _, regex = item.partition(" ")
+        re.compile(regex.strip())  # a broken pattern fails when the catalogue is read
+        patterns[name] = regex.strip()
+    return patterns
+
+
+def parse_params(text: str, patterns: Mapping[str, str] | None = None) -> list[QueryParam]:
+    patterns = patterns or {}
     params = []
     for item in filter(None, (part.strip() for part in text.split(";"))):
         match = PARAM_PATTERN.match(item)
@@ -119,6 +135,7 @@ def parse_params(text: str) -> list[QueryParam]:
                 type=words[0],
                 required="required" in words[1:],
                 description=", ".join(w for w in words[1:] if w not in ("required", "optional")),
+                pattern=patterns.get(name, ""),
             )
         )
     return params
@@ -172,6 +189,9 @@ def for_embedded(sparql: str, bindings: Mapping[str, Term]) -> tuple[str, Mappin
 
 
 def typed_term(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:
+    if param.pattern and not re.fullmatch(param.pattern, value):
+        expected = f"{param.description} ({param.pattern})" if param.description else param.pattern
+        raise QueryParamError(f"parameter {param.name}={value!r} is not of the form {expected}")
     try:
         return _convert(param.type, value)
     except (ValueError, InvalidOperation):

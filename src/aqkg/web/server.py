@@ -44,7 +44,7 @@ from aqkg.sparql.pool import QueryPool
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
 from aqkg.store.embedded import StoreError
 from aqkg.syntax.dataset import protocol_dataset
-from aqkg.web import recognition
+from aqkg.web import description, recognition
 from aqkg.web.openapi import openapi_document
 
 MAX_BODY_BYTES = 1 << 20
@@ -274,6 +274,8 @@ class _Handler(BaseHTTPRequestHandler):
             return (lambda method, params: self._api_query(name, params)), read
         if path == "/openapi.json":
             return self._openapi, read
+        if path == description.VOID_PATH:
+            return self._void, read
         if path == "/":
             return self._index, read
         raise HttpError(404, f"nothing at {path}: see /openapi.json")
@@ -284,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
         posted = self._posted_query(params) if method == "POST" else None
         if "update" in params:
             raise HttpError(403, READ_ONLY_MESSAGE)
+        if method != "POST" and not params:  # SPARQL 1.1 Service Description
+            return self._described(description.service_task)
         query = posted or _single(params, "query", "give the SPARQL query as `query`")
         reason = refusal(query)
         if reason:
@@ -402,6 +406,18 @@ class _Handler(BaseHTTPRequestHandler):
         }
         return self._run(recognition.task(**arguments))
 
+    def _void(self, method: str, params: Params) -> Response:
+        return self._described(description.void_task)
+
+    def _described(self, task: Callable[[str, str], Task]) -> Response:
+        media = description.media_type(self.headers.get("Accept"))
+        if media is None:
+            raise HttpError(
+                406, f"the description is available as {', '.join(description.FORMATS)}"
+            )
+        host = urlsplit(self._base_iri())
+        return self._run(task(f"{host.scheme}://{host.netloc}", media))
+
     def _openapi(self, method: str, params: Params) -> Response:
         return Response("application/json", self.server.openapi)
 
@@ -412,6 +428,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "sparql": "/sparql",
                 "api": "/api",
                 "openapi": "/openapi.json",
+                "void": description.VOID_PATH,
             }
         )
 
