@@ -4,6 +4,7 @@ paths the engine allows, unknowns said, the VoID description, the worked questio
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -382,3 +383,30 @@ def test_the_endpoint_answers_a_service_description_when_no_query_is_given(
     service = "ASK { ?s a sd:Service ; sd:endpoint ?s ; sd:supportedLanguage sd:SPARQL11Query ; "
     service += "sd:defaultDataset/sd:namedGraph/sd:name ?g }"
     assert bool(graph.query(with_prefixes(service)))
+
+
+# -- 9. the researchers' page: every query runs --------------------------------------------------
+
+PAGE = Path(__file__).parents[1] / "docs" / "sparql-for-researchers.md"
+
+
+def test_every_query_of_the_researchers_page_runs_and_answers(store: EmbeddedStore) -> None:
+    queries = re.findall(r"```sparql\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(queries) >= 10
+    answers = []
+    for query in queries:
+        assert "PREFIX" not in query  # written with the predeclared prefixes
+        result = store.select(with_prefixes(query))
+        assert result.rows, query
+        answers.append([[short(t) if t is not None else "" for t in row] for row in result.rows])
+    referencing = {row[0]: row for row in answers[0]}
+    assert referencing["MY"][2] == "2019-05" and referencing["TH"][2] == "2019-10"
+    levels = {row[0]: row for row in answers[1]}
+    assert levels["id:framework\\/KH\\/CQF"][1] == "not known"
+    assert [
+        "id:corridor\\/ASEAN\\/th-clm-bricklaying-plastering-masonry",
+        "KH",
+        "TH",
+        "KH",
+        "TH",
+    ] in (answers[3])
