@@ -164,7 +164,7 @@ def test_frameworks_follows_the_country_picker(store_path: Path) -> None:
     at.multiselect(key="fw_countries").set_value(["TH"]).run()
     assert_no_traceback(at)
     assert at.query_params["countries"] == "TH"
-    assert "AQRF referencing: **referencing endorsed**" in "\n".join(texts(at.markdown))
+    assert "AQRF referencing: **referencing endorsed in 2019-10**" in "\n".join(texts(at.markdown))
     assert set(table(at, 0)[0]) == {"AQRF level", "AQRF", "TH NQF"}
 
 

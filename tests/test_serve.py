@@ -441,7 +441,7 @@ def test_a_syntax_error_is_a_400_with_the_parser_message_and_no_traceback(base_u
 @pytest.mark.parametrize(
     ("method", "path", "body", "content_type", "status"),
     [
-        ("GET", "/sparql", None, None, 400),  # no query
+        ("GET", "/sparql?format=json", None, None, 400),  # no query (none at all: a description)
         ("GET", "/nowhere", None, None, 404),
         ("PUT", "/sparql", b"x", "text/plain", 405),
         ("DELETE", "/api/widgets", None, None, 405),

@@ -141,7 +141,9 @@ def _referencing(fw: explore.Framework) -> None:
     if not fw.referencing:
         st.markdown("AQRF referencing: _no referencing record_.")
         return
-    date = f" on {fw.status_date}" if fw.status_date else ""
+    # a full date is "on" a day; a month or year alone (xsd:gYearMonth, xsd:gYear) is "in" it
+    on = "on" if len(fw.status_date) == 10 else "in"
+    date = f" {on} {fw.status_date}" if fw.status_date else ""
     pairings = sum(len(lv.pairings) for lv in fw.levels)
     st.markdown(
         f"AQRF referencing: **{fw.referencing_status}{date}**; {pairings} level pairing(s) "

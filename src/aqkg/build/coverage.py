@@ -1,7 +1,8 @@
 """`aqkg coverage`: what the graph holds per member state and kind of record, and how curated.
 
 The coverage query gives every record with its member state, kind and curation status; this
-module counts them into a matrix (records, share verified) and a curation report (verified,
+module counts them into a matrix (records: verified, unverified, illustrative; the named query
+`coverage-counts` gives the same counts) and a curation report (verified,
 unverified, illustrative, and how many records fail no curation rule: docs/curation.md).
 """
 
@@ -31,7 +32,10 @@ KINDS = (
 )
 COUNTRIES = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "TL", "VN", "ASEAN")
 _STATUS = {"Verified": "verified", "Unverified": "unverified", "Illustrative": "illustrative"}
-LEGEND = "n (x% v) = n records, x% of them curated as verified; - = no record yet."
+LEGEND = (
+    "n (a v, b u, c i) = n records: a curated as verified, b unverified, c illustrative "
+    "(docs/curation.md); - = no record yet."
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,12 @@ class Cell:
     def __str__(self) -> str:
         if not self.records:
             return "-"
-        return f"{self.records} ({round(100 * self.verified / self.records)}% v)"
+        parts = [
+            f"{n} {tag}"
+            for n, tag in ((self.verified, "v"), (self.unverified, "u"), (self.illustrative, "i"))
+            if n
+        ]
+        return f"{self.records} ({', '.join(parts)})" if parts else str(self.records)
 
     @property
     def passing(self) -> int:

@@ -21,7 +21,12 @@ from aqkg.store.embedded import EmbeddedStore
 
 RdflibTriple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
 
-BUILD_QUERIES = ("skos-matches-from-alignments.rq", "skos-matches-from-mappings.rq")
+BUILD_QUERIES = (
+    "skos-matches-from-alignments.rq",
+    "skos-matches-from-mappings.rq",
+    "labels.rq",
+    "member-states.rq",
+)
 ILLUSTRATIVE_QUERY = "skos-matches-from-illustrative-mappings.rq"
 
 

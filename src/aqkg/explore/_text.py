@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from aqkg.sparql.results import plain, short
+from aqkg.sparql.results import compact, plain, short
 
 LIST_SEPARATOR = " | "
 
@@ -23,6 +23,14 @@ def as_count(text: str) -> int:
 
 
 def display(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    """A term for reading on the explorer's pages (`id:country/PH`)."""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    return plain(term) if isinstance(term, ox.Literal) else short(term)
+
+
+def pasteable(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    """A term as the SPARQL page shows it: an IRI a query accepts (`id:country\\/PH`)."""
     return plain(term) if isinstance(term, ox.Literal) else short(term)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aqkg.explore._store import ExploreError, store_stamp
-from aqkg.explore._text import display
+from aqkg.explore._text import pasteable
 from aqkg.sparql import notes
 from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params
 from aqkg.sparql.jobs import Job, Success
@@ -105,7 +105,7 @@ def _parsed_results(body: bytes, seconds: float) -> SparqlResult:
     return SparqlResult(
         "select",
         columns=tuple(variables),
-        rows=tuple(tuple(display(t) for t in row) for row in result.rows),
+        rows=tuple(tuple(pasteable(t) for t in row) for row in result.rows),
         csv=as_delimited(result),
         json=results_json(result),
         seconds=seconds,

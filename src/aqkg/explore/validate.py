@@ -12,10 +12,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
-import pyoxigraph as ox
-
 from aqkg.explore._store import ExploreError
-from aqkg.sparql.results import short
+from aqkg.sparql.results import compact
 from aqkg.store.embedded import EmbeddedStore
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -100,11 +98,11 @@ def _validate_rdf(name: str, path: Path, context: EmbeddedStore) -> ValidationOu
     report.checked = [name]
     records = tuple(
         RecordFindings(
-            record=short(ox.NamedNode(focus)) if "://" in focus else focus,
+            record=compact(focus) if "://" in focus else focus,
             findings=tuple(
                 FindingRow(
                     severity=f.severity,
-                    where=short(ox.NamedNode(f.path)) if f.path and "://" in f.path else "",
+                    where=compact(f.path) if f.path and "://" in f.path else "",
                     problem=f.shape_name or f.component or "constraint not met",
                     fix=f.message,
                     value=f.value or "",

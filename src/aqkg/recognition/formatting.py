@@ -12,8 +12,6 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal
 
-import pyoxigraph as ox
-
 from aqkg.recognition.model import (
     CERTIFICATION_RULE,
     Candidate,
@@ -27,7 +25,7 @@ from aqkg.recognition.model import (
     Step,
     UnitMatch,
 )
-from aqkg.sparql.results import short
+from aqkg.sparql.results import compact
 
 JSON_FORMAT_TAG = "aqkg-recognition/1"
 EVERYWHERE_FORMAT_TAG = "aqkg-recognition-everywhere/1"
@@ -87,7 +85,7 @@ def as_json(rec: Recognition) -> str:
 
 
 def _iri(iri: str) -> str:
-    return short(ox.NamedNode(iri)) if iri else ""
+    return compact(iri) if iri else ""
 
 
 def _percent(share: float) -> str:

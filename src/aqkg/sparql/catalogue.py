@@ -6,10 +6,14 @@ Header lines start with `#+ key: value`; a line `#+   more` continues the previo
     #+ description: ...
     #+ params: level (xsd:integer, 1-8, required); country (country, optional)
     #+ tags: qualifications, aqrf
+    #+ pattern: isco [0-9]{1,4}
 
 A parameter's first word in brackets is its type: xsd:integer, xsd:decimal, xsd:string,
 xsd:date, iri, or country (an ISO 3166-1 alpha-2 code, bound as the member state's IRI).
 Parameters are bound as typed terms through pyoxigraph substitutions, never pasted into text.
+A `#+ pattern: NAME REGEX` line (several separated by `;`) gives the form a parameter's value
+must have in full; a value of another form is refused with a message naming the expected form,
+rather than answered with no rows.
 """
 
 from __future__ import annotations
@@ -27,16 +31,12 @@ from aqkg.paths import queries_dir
 from aqkg.sparql.binding import inline
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, Term
+from aqkg.syntax.prefixes import PREFIXES
 from aqkg.syntax.sparql_text import QueryTextError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 COUNTRY_BASE = "https://w3id.org/aqkg/id/country/"
-CURIE_PREFIXES = {
-    "aqkg": "https://w3id.org/aqkg/ontology#",
-    "id": "https://w3id.org/aqkg/id/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "isco": "http://data.europa.eu/esco/isco/",
-}
+CURIE_PREFIXES = PREFIXES
 PARAM_PATTERN = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*$")
 
 
@@ -53,6 +53,7 @@ class QueryParam:
     type: str
     required: bool
     description: str
+    pattern: str = ""  # the form the value must match in full (`#+ pattern:`), or none
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def read_query(path: Path) -> NamedQuery:
         path=path,
         summary=header.get("summary", ""),
         description=header.get("description", ""),
-        params=parse_params(header.get("params", "")),
+        params=parse_params(header.get("params", ""), parse_patterns(header.get("pattern", ""))),
         tags=[t.strip() for t in header.get("tags", "").split(",") if t.strip()],
     )
 
@@ -109,7 +110,18 @@ def parse_header(text: str) -> dict[str, str]:
     return header
 
 
-def parse_params(text: str) -> list[QueryParam]:
+def parse_patterns(text: str) -> dict[str, str]:
+    """`name regex; name regex` -> {name: regex}."""
+    patterns = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        name, _, regex = item.partition(" ")
+        re.compile(regex.strip())  # a broken pattern fails when the catalogue is read
+        patterns[name] = regex.strip()
+    return patterns
+
+
+def parse_params(text: str, patterns: Mapping[str, str] | None = None) -> list[QueryParam]:
+    patterns = patterns or {}
     params = []
     for item in filter(None, (part.strip() for part in text.split(";"))):
         match = PARAM_PATTERN.match(item)
@@ -123,6 +135,7 @@ def parse_params(text: str) -> list[QueryParam]:
                 type=words[0],
                 required="required" in words[1:],
                 description=", ".join(w for w in words[1:] if w not in ("required", "optional")),
+                pattern=patterns.get(name, ""),
             )
         )
     return params
@@ -176,6 +189,9 @@ def for_embedded(sparql: str, bindings: Mapping[str, Term]) -> tuple[str, Mappin
 
 
 def typed_term(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:
+    if param.pattern and not re.fullmatch(param.pattern, value):
+        expected = f"{param.description} ({param.pattern})" if param.description else param.pattern
+        raise QueryParamError(f"parameter {param.name}={value!r} is not of the form {expected}")
     try:
         return _convert(param.type, value)
     except (ValueError, InvalidOperation):
@@ -205,10 +221,13 @@ def _convert(kind: str, value: str) -> ox.NamedNode | ox.Literal:
 
 
 def expand_curie(value: str) -> str:
-    """`aqkg:ExactMatch` or `id:country/PH` -> the full IRI; anything else is returned as is."""
+    """`aqkg:ExactMatch`, `id:country/PH` or `id:country\\/PH` (as `aqkg query` prints it) ->
+    the full IRI; anything else is returned as is."""
     prefix, colon, local = value.partition(":")
     namespace = CURIE_PREFIXES.get(prefix)
-    return namespace + local if colon and namespace and not local.startswith("//") else value
+    if not (colon and namespace) or local.startswith("//"):
+        return value
+    return namespace + re.sub(r"\\(.)", r"\1", local)
 
 
 def _untyped_term(value: str) -> ox.NamedNode | ox.Literal:

@@ -22,6 +22,7 @@ from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError, Term
 from aqkg.store.endpoint import EndpointStore
 from aqkg.syntax.dataset import DEFAULT_BASE_IRI
+from aqkg.syntax.prefixes import UndeclaredPrefixError, with_prefixes
 
 Answer = SelectResult | bool | list[ox.Triple]
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -47,8 +48,12 @@ def query_form(sparql: str) -> str:
 def answer(
     store: Store, sparql: str, bindings: Mapping[str, Term], base_iri: str = DEFAULT_BASE_IRI
 ) -> Answer:
-    """The query's answer, evaluated here."""
+    """The query's answer, evaluated here (the project's prefixes predeclared)."""
     form = query_form(sparql)
+    try:
+        sparql = with_prefixes(sparql)
+    except UndeclaredPrefixError as error:
+        raise QueryFailed(str(error)) from None
     if isinstance(store, EmbeddedStore):
         text, left = for_embedded(sparql, bindings)
         if form == "SELECT":

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 from aqkg.sparql.evaluation import evaluate
 from aqkg.sparql.jobs import Failure, Job, Outcome, Task, run_task
 from aqkg.store.embedded import EmbeddedStore, StoreError
+from aqkg.syntax.prefixes import UndeclaredPrefixError, with_prefixes
 
 WORKER_BOOT_SECONDS = 60.0
 READY = "ready"
@@ -56,6 +57,11 @@ class QueryPool:
             raise
 
     def run(self, job: Job | Task) -> Outcome:
+        if isinstance(job, Job):  # the project's prefixes are predeclared on every query
+            try:
+                job = replace(job, query=with_prefixes(job.query))
+            except UndeclaredPrefixError as error:
+                return Failure(400, str(error))
         # A free worker appears within one time limit (a stuck one is killed by then),
         # plus the time to start its replacement.
         try:

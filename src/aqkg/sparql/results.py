@@ -11,14 +11,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from aqkg.store.embedded import SelectResult, Term
+from aqkg.syntax.prefixes import PREFIXES, prefixed_name
 
-PREFIXES = {
-    "https://w3id.org/aqkg/ontology#": "aqkg:",
-    "https://w3id.org/aqkg/id/": "id:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-    "http://purl.org/dc/terms/": "dcterms:",
-    "http://data.europa.eu/esco/isco/": "isco:",
-    "http://www.w3.org/2001/XMLSchema#": "xsd:",
+# Shown unprefixed by `compact` (recognition wording); `short` prints what a query accepts.
+COMPACT_PREFIXES = {
+    PREFIXES[prefix]: f"{prefix}:" for prefix in ("aqkg", "id", "skos", "dcterms", "isco", "xsd")
 }
 
 
@@ -32,15 +29,22 @@ def plain(term: Term | None) -> str:
 
 
 def short(term: Term | None, *, languages: bool = True) -> str:
-    """Compact form for people: prefixed IRIs, literal text with its language tag (unless
-    `languages` is False)."""
+    """Compact form for people that pastes back into a query: an IRI as a prefixed name of
+    the predeclared prefixes (`id:country\\/PH`, `/` escaped as SPARQL 1.1 allows) or in
+    angle brackets, literal text with its language tag (unless `languages` is False)."""
     if isinstance(term, ox.NamedNode):
-        for namespace, prefix in PREFIXES.items():
-            if term.value.startswith(namespace):
-                return prefix + term.value[len(namespace) :]
+        return prefixed_name(term.value)
     if languages and isinstance(term, ox.Literal) and term.language:
         return f"{term.value} @{term.language}"
     return plain(term)
+
+
+def compact(iri: str) -> str:
+    """An IRI shortened for reading only (`id:country/PH`, no escapes): wording, not query text."""
+    for namespace, prefix in sorted(COMPACT_PREFIXES.items(), key=lambda item: -len(item[0])):
+        if iri.startswith(namespace):
+            return prefix + iri[len(namespace) :]
+    return iri
 
 
 def as_table(result: SelectResult, max_width: int = 60, *, languages: bool = False) -> str:

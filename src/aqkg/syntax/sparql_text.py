@@ -15,6 +15,11 @@ IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 WORD = re.compile(r"[A-Za-z_]\w*")
 STRING_START = re.compile(r"'''|\"\"\"|'|\"")
 BOOLEAN_BINDING = re.compile(r"\(\s*(?:true|false)\s+AS\s+[?$](\w+)\s*\)", re.IGNORECASE)
+# `IF(condition, true, false) AS ?x`: a boolean chosen between two constants
+BOOLEAN_CHOICE = re.compile(
+    r"\bIF\s*\([^()]*,\s*(?:true|false)\s*,\s*(?:true|false)\s*\)\s+AS\s+[?$](\w+)",
+    re.IGNORECASE,
+)
 
 
 class QueryTextError(ValueError):
@@ -123,5 +128,6 @@ def with_values(sparql: str, bindings: Mapping[str, str]) -> str:
 
 
 def boolean_constant_variables(sparql: str) -> set[str]:
-    """Variables bound to a `true`/`false` constant, as in `BIND(true AS ?forward)`."""
-    return set(BOOLEAN_BINDING.findall(sparql))
+    """Variables bound to a `true`/`false` constant, as in `BIND(true AS ?forward)` or
+    `BIND(IF(?reason = "", true, false) AS ?valid)`."""
+    return set(BOOLEAN_BINDING.findall(sparql)) | set(BOOLEAN_CHOICE.findall(sparql))

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import anyio
 import anyio.to_thread
@@ -53,7 +53,7 @@ from aqkg.sparql.notes import needs_pairings, pairings_note_task
 from aqkg.sparql.pool import QueryPool
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
 from aqkg.syntax.dataset import protocol_dataset
-from aqkg.web import pages, recognition
+from aqkg.web import description, pages, recognition
 from aqkg.web.fairuse import ClientLimits, FairUse, Refused
 from aqkg.web.openapi import openapi_document
 
@@ -225,6 +225,7 @@ def _route(service: Service, path: str) -> tuple[Handler, str]:
         "/api": (_api_list, read),
         recognition.PATH: (_recognise, read),
         "/openapi.json": (_openapi, read),
+        description.VOID_PATH: (_void, read),
         "/context.jsonld": (_context, read),
         "/ontology": (_ontology, read),
         "/downloads": (_downloads, read),
@@ -263,6 +264,8 @@ async def _sparql(request: Request, method: str, params: Params) -> Response:
     posted = await _posted_query(request, params) if method == "POST" else None
     if "update" in params:
         raise HttpError(403, READ_ONLY_MESSAGE)
+    if method != "POST" and not params:  # SPARQL 1.1 Service Description
+        return await _described(request, description.service_task)
     query = posted or _single(params, "query", "give the SPARQL query as `query`")
     reason = refusal(query)
     if reason:
@@ -434,6 +437,18 @@ async def _download(request: Request, method: str, params: Params) -> Response:
     return Response(files[name].media_type, body, headers=disposition)
 
 
+async def _void(request: Request, method: str, params: Params) -> Response:
+    return await _described(request, description.void_task)
+
+
+async def _described(request: Request, task: Callable[[str, str], Task]) -> Response:
+    media = description.media_type(request.headers.get("Accept"))
+    if media is None:
+        raise HttpError(406, f"the description is available as {', '.join(description.FORMATS)}")
+    host = urlsplit(_base_iri(request))
+    return await _run(request, task(f"{host.scheme}://{host.netloc}", media))
+
+
 async def _openapi(request: Request, method: str, params: Params) -> Response:
     return Response("application/json", _service(request).openapi)
 
@@ -445,6 +460,7 @@ async def _index(request: Request, method: str, params: Params) -> Response:
             "sparql": "/sparql",
             "api": "/api",
             "openapi": "/openapi.json",
+            "void": description.VOID_PATH,
             "records": "/id/{type}/{...}",
             "ontology": "/ontology",
             "downloads": "/downloads",
