@@ -13,6 +13,7 @@ import streamlit as st
 
 from aqkg import explore
 from aqkg.backend import Store
+from aqkg.param_checks import ParamValueError, check_choice
 from aqkg.store import StoreError
 
 T = TypeVar("T")
@@ -109,12 +110,16 @@ def linked_select(
     default: T | None = None,
     placeholder: str | None = None,
     parse: Callable[[str], T | None] | None = None,
+    what: str = "a choice of this page",
 ) -> T | None:
-    """A selectbox whose value is also in the URL (?param=value), so a view can be linked."""
+    """A selectbox whose value is also in the URL (?param=value), so a view can be linked.
+    A link naming a value the graph does not hold says so (`what` names the kind of value)."""
     values = list(options)
+    given = st.query_params.get(param)
+    chosen = parse(given) if (parse and given is not None) else given
+    if given is not None and chosen not in values:
+        _refuse_link(param, str(chosen), [str(v) for v in values], what, given)
     if key not in st.session_state:
-        given = st.query_params.get(param)
-        chosen = parse(given) if (parse and given is not None) else given
         st.session_state[key] = chosen if chosen in values else default
 
     def sync() -> None:
@@ -137,12 +142,22 @@ def linked_select(
 
 
 def linked_multiselect(
-    label: str, options: Sequence[str], *, key: str, param: str, default: Sequence[str] = ()
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    param: str,
+    default: Sequence[str] = (),
+    what: str = "a choice of this page",
 ) -> list[str]:
-    """A multiselect mirrored in the URL as ?param=A,B."""
+    """A multiselect mirrored in the URL as ?param=A,B; a value the graph does not hold is
+    said, as in `linked_select`."""
+    given = [v for v in (st.query_params.get(param) or "").split(",") if v]
+    for value in given:
+        if value not in options:
+            _refuse_link(param, value, list(options), what)
     if key not in st.session_state:
-        given = st.query_params.get(param)
-        chosen = [v for v in (given or "").split(",") if v in options] if given else []
+        chosen = [v for v in given if v in options]
         st.session_state[key] = chosen or [v for v in default if v in options]
 
     def sync() -> None:
@@ -150,6 +165,16 @@ def linked_multiselect(
 
     picked: list[str] = st.multiselect(label, list(options), key=key, on_change=sync)
     return picked
+
+
+def _refuse_link(
+    param: str, value: str, allowed: list[str], what: str, given: str | None = None
+) -> None:
+    """One line under the widget: the link's value, and the values the graph holds."""
+    try:
+        check_choice(param, value, allowed, what, given)
+    except ParamValueError as error:
+        st.error(f"This link does not work: {one_line(error)}")
 
 
 def curation(status: str) -> str:

@@ -593,3 +593,34 @@ def test_launch_on_an_endpoint_passes_it_and_keeps_write_credentials_out(
     [env] = ran
     assert env[explore.ENDPOINT_ENV] == "http://127.0.0.1:9/sparql"
     assert "AQKG_ENDPOINT_PASSWORD" not in env and not store.exists()
+
+
+# -- Deep links checked against the data (issue 17, item 4) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "refused"),
+    [
+        ("qualifications", {"aqrf": "8"}, None),  # the AQRF's top level, read from the graph
+        ("qualifications", {"aqrf": "9"}, "aqrf='9' is not an AQRF level in the graph"),
+        ("arrangements", {"country": "TL"}, None),
+        ("arrangements", {"country": "XX"}, "country='XX' is not a member state in the graph"),
+        ("recognition", {"qualification": "PH/MASONRY-NC-II"}, None),
+        (
+            "recognition",
+            {"qualification": "PH/MASONRY-NC-X"},
+            "qualification='PH/MASONRY-NC-X' is not a qualification in the graph; use one of: "
+            "PH/MASONRY-NC-I",
+        ),
+    ],
+)
+def test_a_deep_link_naming_nothing_in_the_graph_says_so(
+    store_path: Path, page: str, params: dict[str, str], refused: str | None
+) -> None:
+    at = open_page(page, **params)
+    errors = texts(at.error)
+    if refused is None:
+        assert not errors
+    else:
+        assert len(errors) == 1 and errors[0].startswith("This link does not work: ")
+        assert refused in errors[0]

@@ -27,6 +27,7 @@ from aqkg.cli_common import (
 )
 from aqkg.cli_submissions import REPORT_FORMATS, is_spreadsheet, validate_spreadsheet
 from aqkg.cli_submissions import add_commands as add_submission_commands
+from aqkg.param_checks import check_params, store_select
 from aqkg.progress import wanted as progress_wanted
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, resolve, run
 from aqkg.rdf_input import UnusableInputError
@@ -252,10 +253,12 @@ def _cmd_query(args: argparse.Namespace) -> int:
             sparql = _read_query_file(target)
     if named is None:
         _refuse_unsafe(sparql)
-    bindings = bind_params(named, _param_pairs(args.param))
+    given = _param_pairs(args.param)
+    bindings = bind_params(named, given)
     base = _base_iri(args.base)
     store = _open_for_query(args)
     if named is not None:
+        check_params(named, given, store_select(store))
         result = run(store, sparql, bindings)
     else:
         result = store.select(sparql, bindings, base_iri=base)

@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pyoxigraph as ox
 
 from aqkg.openapi import openapi_document
+from aqkg.param_checks import check_params, data_bounds
 from aqkg.queries import NamedQuery, QueryParamError, bind_params, catalogue, for_embedded
 from aqkg.results import defuse_formula
 from aqkg.sparql_dataset import DEFAULT_BASE_IRI, Dataset, protocol_dataset
@@ -162,7 +163,6 @@ class QueryServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], settings: Settings) -> None:
         super().__init__(address, _Handler)
         self.settings = settings
-        self.openapi = json.dumps(openapi_document(settings.queries), indent=2).encode()
         try:
             self.pool = QueryPool(
                 settings.store_path,
@@ -174,6 +174,13 @@ class QueryServer(ThreadingHTTPServer):
         except StoreError as error:
             super().server_close()
             raise ServeError(str(error)) from error
+        # the member-state enum and the level bounds as the served data has them at start
+        bounds = data_bounds(self.select) if settings.queries else None
+        self.openapi = json.dumps(openapi_document(settings.queries, bounds), indent=2).encode()
+
+    def select(self, sparql: str) -> list[list[str]]:
+        """Rows through the worker pool: the server process itself never opens the store."""
+        return select_through(self.pool, sparql)
 
     @property
     def url(self) -> str:
@@ -565,6 +572,20 @@ class Failure:
 
 
 Outcome = Success | Failure
+
+
+def select_through(pool: QueryPool, sparql: str) -> list[list[str]]:
+    """A SELECT's rows as plain strings, run by `pool` (an aqkg.param_checks.Select); raises
+    HttpError with the pool's status when it fails (time limit, every worker busy)."""
+    outcome = pool.run(Job(query=sparql, formats=choose_formats(["json"], None)))
+    if isinstance(outcome, Failure):
+        raise HttpError(outcome.status, outcome.message)
+    results = json.loads(outcome.body)
+    names = results["head"]["vars"]
+    return [
+        [binding.get(name, {}).get("value", "") for name in names]
+        for binding in results["results"]["bindings"]
+    ]
 
 
 class ResultTooLarge(Exception):
@@ -1027,6 +1048,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise HttpError(400, f"query {name} needs the parameter {missing[0]}")
         try:
             bindings = bind_params(query, given)
+            check_params(query, given, self.server.select)
         except QueryParamError as error:
             raise HttpError(400, str(error)) from None
         formats = [] if "format" in declared else params.get("format", [])

@@ -16,10 +16,11 @@ import pyoxigraph as ox
 
 from aqkg.explore._store import ExploreError, store_stamp
 from aqkg.explore._text import display
+from aqkg.param_checks import check_params
 from aqkg.queries import NamedQuery, QueryParamError, bind_params
 from aqkg.results import as_delimited
 from aqkg.results import as_json as results_json
-from aqkg.serve import FormatChoice, Job, QueryPool, Success, refusal
+from aqkg.serve import FormatChoice, HttpError, Job, QueryPool, Success, refusal, select_through
 from aqkg.store import SelectResult, StoreError
 
 SPARQL_TIMEOUT_SECONDS = 10.0
@@ -75,11 +76,13 @@ def run_sparql(
     if reason is not None:
         raise ExploreError(reason)
     given = {k: v for k, v in (params or {}).items() if v.strip()}
+    pool = _pool(store_path, timeout_seconds, endpoint)
     try:
         bindings = bind_params(named, given) if named is not None else {}
-    except QueryParamError as error:
+        if named is not None:
+            check_params(named, given, lambda sparql: select_through(pool, sparql))
+    except (QueryParamError, HttpError) as error:
         raise ExploreError(str(error)) from None
-    pool = _pool(store_path, timeout_seconds, endpoint)
     job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings)
     started = time.perf_counter()
     outcome = pool.run(job)
