@@ -17,6 +17,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from aqkg import ownership, shacl, shacl_engine
+from aqkg.finding_text import DataView, explain_all
 from aqkg.ownership import SOURCE_BASE
 from aqkg.paths import GRAPH_BASE
 from aqkg.rdf_input import iter_triples, to_rdflib
@@ -103,8 +104,12 @@ def _validate(
         with prepared_query_cache():
             _, report_graph = shacl.run_shacl(data)
         findings = findings_from_report_graph(report_graph, shacl.load_shapes())
+        # the data the findings were found in, for their explanations
+        shacl_engine.add_triples(submission, _context_triples(context, replaced))
+        shacl_engine.add_ontology(submission)
     own_records = {s.value for s in subjects}
-    shown = {f for f in findings if f.focus in own_records} | set(trespassing)
+    own = [f for f in findings if f.focus in own_records]
+    shown = set(explain_all(own, DataView(submission.store))) | set(trespassing)
     return Report(sorted(shown), checked)
 
 
