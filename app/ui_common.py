@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from aqkg import explore
+from aqkg.sparql.param_checks import ParamValueError, check_choice
 from aqkg.store.backend import Store
 from aqkg.store.embedded import StoreError
 
@@ -122,16 +123,17 @@ def linked_select(
     default: T | None = None,
     placeholder: str | None = None,
     parse: Callable[[str], T | None] | None = None,
+    what: str = "a choice of this page",
 ) -> T | None:
-    """A selectbox whose value is also in the URL (?param=value), so a view can be linked."""
+    """A selectbox whose value is also in the URL (?param=value), so a view can be linked.
+    A link naming a value the graph does not hold says so (`what` names the kind of value)."""
     values = list(options)
+    given = st.query_params.get(param)
+    chosen = parse(given) if (parse and given is not None) else given
+    if given is not None and chosen not in values:
+        _refuse_link(param, str(chosen), [str(v) for v in values], what, given)
     if key not in st.session_state:
-        given = st.query_params.get(param)
-        chosen = parse(given) if (parse and given is not None) else given
         st.session_state[key] = chosen if chosen in values else default
-        if given is not None and chosen not in values:
-            st.session_state[_bad_link_key(key)] = given
-    _say_bad_link(label, key)
 
     def sync() -> None:
         value = st.session_state.get(key)
@@ -153,18 +155,23 @@ def linked_select(
 
 
 def linked_multiselect(
-    label: str, options: Sequence[str], *, key: str, param: str, default: Sequence[str] = ()
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    param: str,
+    default: Sequence[str] = (),
+    what: str = "a choice of this page",
 ) -> list[str]:
-    """A multiselect mirrored in the URL as ?param=A,B."""
+    """A multiselect mirrored in the URL as ?param=A,B; a value the graph does not hold is
+    said, as in `linked_select`."""
+    given = [v for v in (st.query_params.get(param) or "").split(",") if v]
+    for value in given:
+        if value not in options:
+            _refuse_link(param, value, list(options), what)
     if key not in st.session_state:
-        given = st.query_params.get(param)
-        asked = [v for v in (given or "").split(",") if v]
-        chosen = [v for v in asked if v in options]
+        chosen = [v for v in given if v in options]
         st.session_state[key] = chosen or [v for v in default if v in options]
-        unknown = [v for v in asked if v not in options]
-        if unknown:
-            st.session_state[_bad_link_key(key)] = ", ".join(unknown)
-    _say_bad_link(label, key)
 
     def sync() -> None:
         st.query_params[param] = ",".join(st.session_state.get(key, []))
@@ -173,19 +180,14 @@ def linked_multiselect(
     return picked
 
 
-def _bad_link_key(key: str) -> str:
-    return f"{key}__bad_link"
-
-
-def _say_bad_link(label: str, key: str) -> None:
-    """A deep link naming something the graph does not hold says so, once, above the widget,
-    instead of leaving the page at its empty prompt."""
-    given = st.session_state.pop(_bad_link_key(key), None)
-    if given is not None:
-        st.error(
-            f"The link asks for {label.lower()} '{given}', which the graph does not hold: "
-            "choose from the list below."
-        )
+def _refuse_link(
+    param: str, value: str, allowed: list[str], what: str, given: str | None = None
+) -> None:
+    """One line under the widget: the link's value, and the values the graph holds."""
+    try:
+        check_choice(param, value, allowed, what, given)
+    except ParamValueError as error:
+        st.error(f"This link does not work: {one_line(error)}")
 
 
 def curation(status: str) -> str:

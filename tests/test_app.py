@@ -631,17 +631,17 @@ def test_recognition_in_every_member_state(store_path: Path) -> None:
         (
             "recognition",
             {"qualification": "TH/NO-SUCH", "to": "KH"},
-            "The link asks for qualification held 'TH/NO-SUCH', which the graph does not hold",
+            "qualification='TH/NO-SUCH' is not a qualification in the graph",
         ),
         (
             "recognition",
             {"qualification": "TH/DSD-BEW-L1", "to": "XX"},
-            "The link asks for destination country 'XX', which the graph does not hold",
+            "to='XX' is not a member state other than the qualification's own in the graph",
         ),
         (
             "frameworks",
             {"countries": "PH,QQ"},
-            "'QQ', which the graph does not hold",
+            "countries='QQ' is not ",
         ),
     ],
 )
@@ -663,3 +663,34 @@ def test_sparql_says_why_an_aqrf_level_query_is_empty(store_path: Path) -> None:
         i.startswith("Why it may be empty: no member state's NQF-to-AQRF level pairings")
         for i in infos
     )
+
+
+# -- Deep links checked against the data (issue 17, item 4) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "refused"),
+    [
+        ("qualifications", {"aqrf": "8"}, None),  # the AQRF's top level, read from the graph
+        ("qualifications", {"aqrf": "9"}, "aqrf='9' is not an AQRF level in the graph"),
+        ("arrangements", {"country": "TL"}, None),
+        ("arrangements", {"country": "XX"}, "country='XX' is not a member state in the graph"),
+        ("recognition", {"qualification": "PH/MASONRY-NC-II"}, None),
+        (
+            "recognition",
+            {"qualification": "PH/MASONRY-NC-X"},
+            "qualification='PH/MASONRY-NC-X' is not a qualification in the graph; use one of: "
+            "PH/MASONRY-NC-I",
+        ),
+    ],
+)
+def test_a_deep_link_naming_nothing_in_the_graph_says_so(
+    store_path: Path, page: str, params: dict[str, str], refused: str | None
+) -> None:
+    at = open_page(page, **params)
+    errors = texts(at.error)
+    if refused is None:
+        assert not errors
+    else:
+        assert len(errors) == 1 and errors[0].startswith("This link does not work: ")
+        assert refused in errors[0]

@@ -121,7 +121,7 @@ def test_query_base_iri(capsys: pytest.CaptureFixture[str]) -> None:
 def test_queries_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["queries"]) == 0
     out = capsys.readouterr().out
-    assert "qualifications-at-aqrf-level" in out and "level:xsd:integer" in out
+    assert "qualifications-at-aqrf-level" in out and "level:aqrf-level" in out
 
 
 def test_query_from_an_rq_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

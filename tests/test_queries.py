@@ -64,7 +64,7 @@ def test_bind_params_types_values() -> None:
     ("given", "expected"),
     [
         ({}, "needs --param level"),
-        ({"level": "four"}, "not a valid xsd:integer"),
+        ({"level": "four"}, "not a valid aqrf-level"),
         ({"level": "4", "country": "Philippines"}, "not a valid country"),
         ({"level": "4", "colour": "red"}, "no parameter 'colour'"),
     ],

@@ -37,6 +37,9 @@ XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 COLOURS = ("red", "green", "blue")
 WIDGETS = 120  # 40 of each colour; with labels about 480 triples in all
 MAX_ROWS = 50
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+AQKG = "https://w3id.org/aqkg/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 # COALESCE, not BOUND: pyoxigraph 0.5 BOUND(?v) is false even when ?v is substituted.
 NAMED_QUERY = f"""#+ summary: Fictional widgets of one colour
@@ -58,6 +61,11 @@ COUNT_RED = f"PREFIX ex: <{EX}> SELECT (COUNT(*) AS ?n) WHERE {{ ?w ex:colour 'r
 
 def _widget_quads() -> Iterator[ox.Quad]:
     widgets, labels = ox.NamedNode(WIDGETS_GRAPH), ox.NamedNode(LABELS_GRAPH)
+    # the makers are the fictional member states the country parameter is checked against
+    for code in ("XX", "ZZ"):
+        state = ox.NamedNode("https://w3id.org/aqkg/id/country/" + code)
+        yield ox.Quad(state, ox.NamedNode(RDF_TYPE), ox.NamedNode(AQKG + "MemberState"), labels)
+        yield ox.Quad(state, ox.NamedNode(SKOS + "notation"), ox.Literal(code), labels)
     for i in range(WIDGETS):
         widget = ox.NamedNode(f"{EX}widget{i}")
         maker = ox.NamedNode("https://w3id.org/aqkg/id/country/" + ("ZZ" if i % 2 else "XX"))
@@ -385,6 +393,7 @@ def test_a_named_query_with_typed_parameters(base_url: str) -> None:
     assert [r["size"] for r in rows] == ["111", "117"]
     assert {r["maker"] for r in rows} == {"https://w3id.org/aqkg/id/country/ZZ"}
     assert http(f"{base_url}/api/widgets?colour=red&format=csv")[2].startswith(b"widget,size")
+    assert http(f"{base_url}/api/widgets?colour=red&minSize=1000")[0] == 200  # the maximum
 
 
 @pytest.mark.parametrize(
@@ -399,6 +408,12 @@ def test_a_named_query_with_typed_parameters(base_url: str) -> None:
         ("widgets?colour=red&shape=round", 400, "has no parameter 'shape'"),
         ("widgets?colour=red&colour=blue", 400, "give colour once"),
         ("widgets?colour=red&maker=ZZZ", 400, "not a valid country"),
+        ("widgets?colour=red&maker=YY", 400, "maker='YY' is not a member state in the graph"),
+        (
+            "widgets?colour=red&minSize=1001",
+            400,
+            "minSize='1001' is out of range; use a number from 0 to 1000",
+        ),
         ("gadgets", 404, "no named query 'gadgets'"),
     ],
 )
@@ -422,7 +437,8 @@ def test_the_catalogue_and_the_openapi_description(base_url: str) -> None:
     params = {p["name"]: p for p in operation["parameters"]}
     assert params["colour"]["required"] is True and params["colour"]["schema"] == {"type": "string"}
     assert params["minSize"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 1000}
-    assert params["maker"]["schema"]["pattern"] == "^[A-Za-z]{2}$"
+    # the member states the served graph holds, not a list in the code
+    assert params["maker"]["schema"] == {"type": "string", "enum": ["XX", "ZZ"]}
     assert "post" in document["paths"]["/sparql"]
 
 

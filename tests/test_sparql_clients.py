@@ -39,7 +39,7 @@ pytestmark = [
 ]
 
 LAO = GRAPH_BASE + "data/countries/la/qualifications"
-LAO_TRIPLES = 14
+LAO_TRIPLES = 16
 COUNT = f"SELECT (COUNT(*) AS ?n) FROM <{LAO}> WHERE {{ ?s ?p ?o }}"
 ASK_TRUE = f"ASK FROM <{LAO}> {{ <https://w3id.org/aqkg/id/qualification/LA/ILLUS-BRK> ?p ?o }}"
 ASK_FALSE = f"ASK FROM <{LAO}> {{ <https://w3id.org/aqkg/id/qualification/KH/ILLUS-BRK> ?p ?o }}"
@@ -82,7 +82,10 @@ def boolean_from(result: Any, return_format: str) -> bool:
 def test_sparqlwrapper_select_and_ask(
     shipped_server: QueryServer, return_format: str, method: tuple[str, str]
 ) -> None:
-    assert count_from(wrapper(shipped_server, COUNT, return_format, method), return_format) == 14
+    assert (
+        count_from(wrapper(shipped_server, COUNT, return_format, method), return_format)
+        == LAO_TRIPLES
+    )
     for query, expected in ((ASK_TRUE, True), (ASK_FALSE, False)):
         answer = wrapper(shipped_server, query, return_format, method)
         assert boolean_from(answer, return_format) is expected

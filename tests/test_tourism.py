@@ -18,8 +18,8 @@ from aqkg.build.coverage import coverage_matrix
 from aqkg.build.pipeline import build
 from aqkg.cli.main import main
 from aqkg.intake.rdf_input import UnusableInputError
-from aqkg.intake.templates import ASEAN_MEMBER_STATES
 from aqkg.recognition.engine import Certification, Recognition, format_recognition, recognise
+from aqkg.sparql.member_states import member_state_codes
 from aqkg.store.embedded import EmbeddedStore
 
 ID = "https://w3id.org/aqkg/id/"
@@ -295,7 +295,7 @@ def test_the_eleven_member_states_everywhere(
         r[0] for r in values(store, "SELECT ?c WHERE { ?s a aqkg:MemberState ; skos:notation ?c }")
     }
     assert len(codes) == 11 and "TL" in codes
-    assert set(ASEAN_MEMBER_STATES) == codes
+    assert set(member_state_codes()) == codes
     assert "TL" in coverage_matrix(store)
     assert main(["query", "--memory", "recognition-member-states", "--format", "csv"]) == 0
     assert "TL,Timor-Leste" in capsys.readouterr().out

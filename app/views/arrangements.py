@@ -20,6 +20,7 @@ def body(store: EmbeddedStore) -> None:
         format_func=lambda code: f"{code}: {names.get(code, code)}",
         placeholder="All member states",
         parse=str.upper,
+        what="a member state",
     )
     mras = [m for m in data(explore.mras) if not country or country in m.parties]
     corridors = [c for c in data(explore.corridors) if not country or country in c.parties]

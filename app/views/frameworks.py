@@ -26,6 +26,7 @@ def body(store: EmbeddedStore) -> None:
         key="fw_countries",
         param="countries",
         default=DEFAULT_COUNTRIES,
+        what="a member state with a framework",
     )
     st.caption(", ".join(names[code] for code in picked) or "Pick one or more member states.")
     iris = [aqrf.iri] + [c.iri for c in national if c.code in picked]

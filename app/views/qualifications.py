@@ -16,8 +16,6 @@ from ui_common import (
 from aqkg import explore
 from aqkg.store.embedded import EmbeddedStore
 
-AQRF_LEVELS = [str(n) for n in range(1, 9)]
-
 
 def body(store: EmbeddedStore) -> None:
     qualifications_tab, occupations_tab = st.tabs(["Qualifications", "Occupations"])
@@ -40,10 +38,20 @@ def _qualifications() -> None:
     left, middle, right = st.columns(3)
     with left:
         countries = linked_multiselect(
-            "Country", sorted({q.country for q in items}), key="q_countries", param="countries"
+            "Country",
+            sorted({q.country for q in items}),
+            key="q_countries",
+            param="countries",
+            what="a member state with qualifications",
         )
     with middle:
-        levels = linked_multiselect("AQRF level", AQRF_LEVELS, key="q_levels", param="aqrf")
+        levels = linked_multiselect(
+            "AQRF level",
+            [str(rank) for rank in data(explore.aqrf_level_ranks)],
+            key="q_levels",
+            param="aqrf",
+            what="an AQRF level",
+        )
     with right:
         sectors = st.multiselect(
             "Sector", sorted({s for q in items for s in q.sectors}), key="q_sectors"
@@ -86,6 +94,7 @@ def _qualifications() -> None:
         param="qualification",
         format_func=lambda ref: titles.get(ref, ref),
         placeholder="Choose a qualification",
+        what="a qualification",
     )
     if chosen:
         _detail(chosen)
@@ -182,9 +191,10 @@ def _detail(reference: str) -> None:
 
 
 def _occupations() -> None:
-    table = data(explore.table, "occupations-by-isco")
+    # not named `table`: that is the helper drawing one (a shadowed name broke this tab)
+    links = data(explore.table, "occupations-by-isco")
     isco = st.text_input("ISCO-08 code or prefix", key="o_isco", placeholder="e.g. 71")
-    records = [r for r in table.records() if r["iscoCode"].startswith(isco.strip())]
+    records = [r for r in links.records() if r["iscoCode"].startswith(isco.strip())]
     st.caption(
         f"{len(records)} occupation links. An ISCO-08 link is a broad match made by curators, "
         "not an identity."

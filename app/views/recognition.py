@@ -45,6 +45,7 @@ def body(store: EmbeddedStore) -> None:
             param="qualification",
             format_func=lambda ref: held_labels.get(ref, ref),
             placeholder="Choose the qualification you hold",
+            what="a qualification",
             parse=lambda text: next((r for r in held_labels if r.lower() == text.lower()), text),
         )
     held_country = held.split("/", 1)[0] if held else ""
@@ -57,6 +58,7 @@ def body(store: EmbeddedStore) -> None:
             format_func=lambda code: country_labels.get(code, EVERYWHERE_LABEL),
             placeholder="Choose where you want it recognised",
             parse=str.upper,
+            what="a member state other than the qualification's own",
         )
     if not held or not to:
         st.info(

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 from aqkg.build.checks import build_check_findings
 from aqkg.sparql.catalogue import catalogue
+from aqkg.sparql.member_states import member_states_in
 from aqkg.sparql.results import plain
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore
@@ -30,7 +31,6 @@ KINDS = (
     "mappings",
     "arrangements",
 )
-COUNTRIES = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "TL", "VN", "ASEAN")
 _STATUS = {"Verified": "verified", "Unverified": "unverified", "Illustrative": "illustrative"}
 LEGEND = (
     "n (a v, b u, c i) = n records: a curated as verified, b unverified, c illustrative "
@@ -72,7 +72,9 @@ def coverage_matrix(store: Store, failing: Iterable[str] = ()) -> Matrix:
     for code, kind, record, status in ([plain(t) for t in row] for row in result.rows):
         local = status.rsplit("#", 1)[-1]
         statuses.setdefault((code, kind), {})[record] = _STATUS.get(local, "none")
-    matrix: Matrix = {code: {kind: Cell() for kind in KINDS} for code in COUNTRIES}
+    # every member state the store describes, by name, then the regional records
+    columns = [state.code for state in member_states_in(store)] + ["ASEAN"]
+    matrix: Matrix = {code: {kind: Cell() for kind in KINDS} for code in columns}
     for (code, kind), records in statuses.items():
         row = matrix.setdefault(code, {k: Cell() for k in KINDS})
         counted = list(records.values())

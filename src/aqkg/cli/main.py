@@ -35,6 +35,7 @@ from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, cata
 from aqkg.sparql.forms import Answer, QueryFailed, answer, answer_within, query_form
 from aqkg.sparql.negotiation import TURTLE_PREFIXES
 from aqkg.sparql.notes import needs_pairings, pairings_note
+from aqkg.sparql.param_checks import check_params, store_select
 from aqkg.store.backend import Store, open_store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError
 from aqkg.syntax.dataset import DEFAULT_BASE_IRI
@@ -379,8 +380,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
             sparql = _read_query_file(target)
     if named is None:
         _refuse_unsafe(sparql)
-    bindings = bind_params(named, _param_pairs(args.param))
+    given = _param_pairs(args.param)
+    bindings = bind_params(named, given)
     base = _base_iri(args.base)
+    if named is not None:
+        check_params(named, given, store_select(_open_for_query(args)))
     try:
         form = query_form(sparql)
         _check_format(form, args.format)

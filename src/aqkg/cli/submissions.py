@@ -175,7 +175,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         if error.report is None:
             raise CliError(str(error)) from None
         print(_report_text(error.report))
-        print(f"aqkg: not published: {error}", file=sys.stderr)
+        print(f"aqkg: {error}", file=sys.stderr)  # it says "not published" itself
         return EXIT_INVALID
     print(f"published {args.country.upper()} {version.summary()}")
     return EXIT_OK

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aqkg.explore._store import ExploreError, Row, rows
 from aqkg.explore._text import as_count, as_int
 from aqkg.explore.labels import LocalLabel, SourceDoc, labelled, local_labels, sources_of
+from aqkg.sparql.param_checks import AQRF, level_ranks, store_select
 from aqkg.store.embedded import EmbeddedStore
 
 
@@ -163,6 +164,11 @@ def _levels(
 PLACED_BY_PAIRING = "placed by its published AQRF pairing"
 PLACED_BY_RANK = "own rank: no published AQRF pairing"
 AQRF_LEVEL = "AQRF level"
+
+
+def aqrf_level_ranks(store: EmbeddedStore) -> tuple[int, ...]:
+    """The AQRF's level ranks as the graph holds them (for the level filter and its links)."""
+    return level_ranks(store_select(store), AQRF)
 
 
 def ladder_points(frameworks: Sequence[Framework]) -> list[dict[str, str | int]]:

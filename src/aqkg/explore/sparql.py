@@ -1,5 +1,5 @@
-"""The SPARQL page: user queries run in `aqkg.web.server`'s worker pool (a query past the time
-limit has its process killed) after the same refusal check as the endpoint. FROM and FROM
+"""The SPARQL page: user queries run in the query worker pool, aqkg.sparql.pool (a query past
+the time limit has its process killed) after the same refusal check as the endpoint. FROM and FROM
 NAMED are honoured as on every path (aqkg.syntax.dataset); relative IRIs resolve against
 https://w3id.org/aqkg/, as in `aqkg query`, and file: IRIs are refused."""
 
@@ -20,7 +20,8 @@ from aqkg.sparql import notes
 from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params
 from aqkg.sparql.jobs import Job, Success
 from aqkg.sparql.negotiation import FormatChoice
-from aqkg.sparql.pool import QueryPool
+from aqkg.sparql.param_checks import check_params
+from aqkg.sparql.pool import QueryPool, select_rows
 from aqkg.sparql.readonly import refusal
 from aqkg.sparql.results import as_delimited
 from aqkg.sparql.results import as_json as results_json
@@ -80,11 +81,13 @@ def run_sparql(
     if reason is not None:
         raise ExploreError(reason)
     given = {k: v for k, v in (params or {}).items() if v.strip()}
+    pool = _pool(store_path, timeout_seconds, endpoint)
     try:
         bindings = bind_params(named, given) if named is not None else {}
-    except QueryParamError as error:
+        if named is not None:
+            check_params(named, given, lambda sparql: select_rows(pool, sparql))
+    except (QueryParamError, StoreError) as error:
         raise ExploreError(str(error)) from None
-    pool = _pool(store_path, timeout_seconds, endpoint)
     job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings)
     started = time.perf_counter()
     outcome = pool.run(job)

@@ -36,10 +36,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aqkg.paths import GRAPH_BASE, data_dir
+from aqkg.sparql.member_states import member_state_codes
 from aqkg.store.embedded import EmbeddedStore
 
-# the eleven member states (Timor-Leste since 26 October 2025)
-ASEAN_MEMBER_STATES = ("BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "TL", "VN")
 FIRST_DATA_ROW = 4
 LAST_VALIDATED_ROW = 2000
 ABOUT_SHEET = "about"
@@ -133,10 +132,10 @@ def _sheet_spec(raw: dict[str, Any]) -> SheetSpec:
 
 def check_country(country: str) -> str:
     code = country.strip().upper()
-    if code not in ASEAN_MEMBER_STATES:
+    if code not in member_state_codes():
         raise TemplateError(
             f"{country!r} is not an ASEAN member state code; use one of "
-            + ", ".join(ASEAN_MEMBER_STATES)
+            + ", ".join(member_state_codes())
         )
     return code
 
@@ -183,7 +182,7 @@ def controlled_lists(country: str, context: EmbeddedStore) -> dict[str, list[str
     levels, ISCO-08 codes and sector slugs as their owners' graphs in `context` hold them."""
     mapping = load_mapping()
     base = mapping.base
-    # formatted, not bound: `country` is one of ASEAN_MEMBER_STATES (checked above)
+    # formatted, not bound: `country` is a member state's code (checked above)
     levels = context.select(
         _LEVELS.format(base=base, country=country, lower=country.lower(), graphs=GRAPH_BASE)
     ).rows

@@ -4,16 +4,19 @@ Header lines start with `#+ key: value`; a line `#+   more` continues the previo
 
     #+ summary: Qualifications at one AQRF level, across member states
     #+ description: ...
-    #+ params: level (xsd:integer, 1-8, required); country (country, optional)
+    #+ params: level (aqrf-level, required); country (country, optional)
     #+ tags: qualifications, aqrf
     #+ pattern: isco [0-9]{1,4}
 
 A parameter's first word in brackets is its type: xsd:integer, xsd:decimal, xsd:string,
-xsd:date, iri, or country (an ISO 3166-1 alpha-2 code, bound as the member state's IRI).
+xsd:date, iri, country (an ISO 3166-1 alpha-2 code, bound as the member state's IRI), or
+aqrf-level (the rank of an AQRF level, bound as an xsd:integer).
 Parameters are bound as typed terms through pyoxigraph substitutions, never pasted into text.
 A `#+ pattern: NAME REGEX` line (several separated by `;`) gives the form a parameter's value
 must have in full; a value of another form is refused with a message naming the expected form,
 rather than answered with no rows.
+Which values name something in the data (a member state, a level, a record) is checked
+against the store by aqkg.sparql.param_checks.
 """
 
 from __future__ import annotations
@@ -207,7 +210,7 @@ def _convert(kind: str, value: str) -> ox.NamedNode | ox.Literal:
         return ox.NamedNode(COUNTRY_BASE + value.upper())
     if kind == "iri":
         return ox.NamedNode(expand_curie(value.strip("<>")))
-    if kind == "xsd:integer":
+    if kind in ("xsd:integer", "aqrf-level"):
         return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if kind == "xsd:decimal":
         return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))

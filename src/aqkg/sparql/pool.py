@@ -7,6 +7,7 @@ process killed and replaced; the others keep going."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import queue
 import signal
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from aqkg.sparql.evaluation import evaluate
 from aqkg.sparql.jobs import Failure, Job, Outcome, Task, run_task
+from aqkg.sparql.negotiation import FormatChoice
 from aqkg.store.embedded import EmbeddedStore, StoreError
 from aqkg.syntax.prefixes import UndeclaredPrefixError, with_prefixes
 
@@ -194,3 +196,18 @@ def _evaluator(store_path: Path, endpoint: str | None) -> Callable[[Job | Task, 
         return run_task(store, work) if isinstance(work, Task) else evaluate(store, work, max_rows)
 
     return embedded
+
+
+def select_rows(pool: QueryPool, sparql: str) -> list[list[str]]:
+    """A SELECT's rows as plain strings, run by a worker of `pool` (for the checks of
+    aqkg.sparql.param_checks, in processes that never open the store themselves); StoreError
+    with the pool's one-line message when it fails (time limit, every worker busy)."""
+    outcome = pool.run(Job(query=sparql, formats=FormatChoice("json", None, "")))
+    if isinstance(outcome, Failure):
+        raise StoreError(outcome.message)
+    results = json.loads(outcome.body)
+    names = results["head"]["vars"]
+    return [
+        [binding.get(name, {}).get("value", "") for name in names]
+        for binding in results["results"]["bindings"]
+    ]

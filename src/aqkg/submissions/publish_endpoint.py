@@ -64,6 +64,7 @@ from aqkg.submissions.publish import (
     validated,
     versions_in,
 )
+from aqkg.submissions.supersede import superseding_update
 
 T = TypeVar("T")
 DEFAULT_HISTORY = Path(".aqkg") / "endpoint-history"
@@ -137,6 +138,13 @@ class EndpointTarget:
         self.endpoint.drop_staging_graphs()  # a killed run's leftovers
         self.endpoint.replace_graphs({graph: triples}, before_swap=staged)
         entry.staging = None
+        self.supersede(graph)
+
+    def supersede(self, graph: str) -> None:
+        """The published version supersedes the curated records it describes, as on the
+        embedded store (aqkg.submissions.supersede); idempotent, so a retried or recovered run
+        may repeat it."""
+        self.endpoint.update(superseding_update(graph), "superseding the curated records")
 
     def finish_swap(self, country: str, pending: Version) -> bool:
         """Roll forward: a run killed after its intent, before or during the swap, leaves the
@@ -149,6 +157,7 @@ class EndpointTarget:
         graph = published_graph(country)
         self.endpoint.update(f"COPY <{staging}> TO <{graph}>", f"finishing v{pending.version}")
         self.endpoint.drop_graph(staging)
+        self.supersede(graph)
         return True
 
 

@@ -73,8 +73,8 @@ def locate(finding: Finding, ingested: Ingested) -> SheetFinding:
         column=cell.column if cell else None,
         value=cell.value if cell and cell.value is not None else finding.value,
         severity=finding.severity,
-        problem=finding.shape_name or finding.component or "constraint not met",
-        fix=finding.message,
+        problem=finding.problem or finding.shape_name or finding.component or "constraint not met",
+        fix=finding.fix or finding.message,
         focus=finding.focus,
         path=finding.path,
         shape=finding.shape,
@@ -90,6 +90,22 @@ def where(finding: SheetFinding) -> str:
     return ", ".join(p for p in parts if p) or (finding.focus or "(whole file)")
 
 
+def message(finding: SheetFinding) -> str:
+    """The finding in one sentence: what is wrong; what would be right."""
+    return f"{finding.problem}; {_decapitalised(finding.fix)}"
+
+
+def _decapitalised(text: str) -> str:
+    text = text.rstrip(".")
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def _value(finding: SheetFinding) -> str:
+    """` (value: X)`, unless the message already names X."""
+    value = finding.value
+    return "" if value is None or value in finding.problem else f" (value: {value})"
+
+
 def _verdict(report: SheetReport) -> str:
     verdict = "CONFORMS" if report.conforms else "DOES NOT CONFORM"
     return (
@@ -101,8 +117,7 @@ def _verdict(report: SheetReport) -> str:
 def as_text(report: SheetReport) -> str:
     lines = []
     for f in report.sorted_findings():
-        value = f" (value: {f.value})" if f.value is not None else ""
-        lines.append(f"{f.severity.upper()} {where(f)}{value}: {f.problem}. {f.fix}")
+        lines.append(f"{f.severity.upper()} {where(f)}{_value(f)}: {message(f)}")
     lines.append(_verdict(report))
     return "\n".join(printable(line) for line in lines)
 
@@ -169,8 +184,8 @@ def as_turtle(report: SheetReport) -> str:
         graph.add((node, SH.result, result))
         graph.add((result, rdflib.RDF.type, SH.ValidationResult))
         graph.add((result, SH.resultSeverity, SH[finding.severity]))
-        message = f"{finding.problem}. {finding.fix}"
-        graph.add((result, SH.resultMessage, rdflib.Literal(message, lang="en")))
+        text = message(finding)
+        graph.add((result, SH.resultMessage, rdflib.Literal(text, lang="en")))
         graph.add((result, RDFS.comment, rdflib.Literal(where(finding))))
         if finding.focus:
             graph.add((result, SH.focusNode, rdflib.URIRef(finding.focus)))

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from aqkg.intake.templates import ASEAN_MEMBER_STATES
 from aqkg.paths import GRAPH_BASE
+from aqkg.sparql.member_states import member_state_codes
 from aqkg.store.backend import Store
 
 REGIONAL = "ASEAN"
@@ -63,7 +63,7 @@ def record_owner(iri: str) -> str | None:
     parts = iri.removeprefix(ID_BASE).split("/")
     if parts[0] == "country":  # the member-states vocabulary, not a country's own record
         return REGIONAL
-    if len(parts) >= 3 and parts[1] in ASEAN_MEMBER_STATES:
+    if len(parts) >= 3 and parts[1] in member_state_codes():
         return parts[1]
     return REGIONAL
 
@@ -74,7 +74,7 @@ def graph_owner(graph: str) -> str:
     for base in (_COUNTRY_GRAPHS, _PUBLISHED_GRAPHS):
         if graph.startswith(base):
             code = graph.removeprefix(base).split("/")[0].upper()
-            if code in ASEAN_MEMBER_STATES:
+            if code in member_state_codes():
                 return code
     return REGIONAL
 

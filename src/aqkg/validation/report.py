@@ -41,6 +41,10 @@ class Finding:
     shape: str | None = None
     shape_name: str | None = None
     component: str | None = None
+    # the message's two clauses when aqkg.validation.finding_text wrote it: what is wrong, and
+    # what would be right
+    problem: str | None = None
+    fix: str | None = None
 
 
 class HasSeverity(Protocol):
@@ -128,7 +132,9 @@ def as_text(report: Report) -> str:
         lines.append(f"{focus}")
         for finding in findings:
             where = f" [{_short(finding.path)}]" if finding.path else ""
-            value = f" (value: {finding.value})" if finding.value else ""
+            # the value once: an explained message names it already
+            named = finding.problem is not None
+            value = f" (value: {finding.value})" if finding.value and not named else ""
             lines.append(f"  {finding.severity.upper()}{where}: {finding.message}{value}")
     lines.append(_verdict(report))
     return "\n".join(printable(line) for line in lines)

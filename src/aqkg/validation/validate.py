@@ -25,6 +25,7 @@ from aqkg.validation import engine as shacl_engine
 from aqkg.validation import ownership
 from aqkg.validation import shapes as shacl
 from aqkg.validation.compile import UnsupportedShapeError
+from aqkg.validation.finding_text import DataView, explain_all
 from aqkg.validation.ownership import SOURCE_BASE
 from aqkg.validation.report import Finding, Report, findings_from_report_graph
 
@@ -98,8 +99,12 @@ def _validate(
         with prepared_query_cache():
             _, report_graph = shacl.run_shacl(data)
         findings = findings_from_report_graph(report_graph, shacl.load_shapes())
+        # the data the findings were found in, for their explanations
+        shacl_engine.add_triples(submission, _context_triples(context, replaced))
+        shacl_engine.add_ontology(submission)
     own_records = {s.value for s in subjects}
-    shown = {f for f in findings if f.focus in own_records} | set(trespassing)
+    own = [f for f in findings if f.focus in own_records]
+    shown = set(explain_all(own, DataView(submission.store))) | set(trespassing)
     return Report(sorted(shown), checked)
 
 

@@ -50,8 +50,10 @@ from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, for_
 from aqkg.sparql.jobs import Failure, Job, Success, Task
 from aqkg.sparql.negotiation import FormatChoice, FormatError, choose_formats
 from aqkg.sparql.notes import needs_pairings, pairings_note_task
-from aqkg.sparql.pool import QueryPool
+from aqkg.sparql.param_checks import check_params, data_bounds
+from aqkg.sparql.pool import QueryPool, select_rows
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
+from aqkg.store.embedded import StoreError
 from aqkg.syntax.dataset import protocol_dataset
 from aqkg.web import description, pages, recognition
 from aqkg.web.fairuse import ClientLimits, FairUse, Refused
@@ -107,7 +109,10 @@ class Service:
     def __init__(self, settings: Settings, pool: QueryPool) -> None:
         self.settings = settings
         self.pool = pool
-        self.openapi = json.dumps(openapi_document(settings.queries), indent=2).encode()
+        # the member-state enum and the level bounds as the served data has them at start,
+        # read through the pool: the server process itself never opens the store
+        bounds = data_bounds(self.select) if settings.queries else None
+        self.openapi = json.dumps(openapi_document(settings.queries, bounds), indent=2).encode()
         self.limits = ClientLimits(settings.fair_use) if settings.fair_use else None
         self.downloads = (
             None
@@ -118,6 +123,13 @@ class Service:
         self._ontology: bytes | None = None
         self._once = anyio.Lock()
         self._threads = anyio.CapacityLimiter(WAITING_THREADS)
+
+    def select(self, sparql: str) -> list[list[str]]:
+        """A SELECT's rows as strings, from a query worker (aqkg.sparql.param_checks.Select)."""
+        try:
+            return select_rows(self.pool, sparql)
+        except StoreError as error:
+            raise HttpError(503, str(error), {"Retry-After": "1"}) from None
 
     async def pairings_note(self) -> str | None:
         """The note on unpublished level pairings (aqkg.sparql.notes), asked of a worker once:
@@ -374,6 +386,7 @@ async def _api_query(request: Request, method: str, params: Params) -> Response:
         raise HttpError(400, f"query {name} needs the parameter {missing[0]}")
     try:
         bindings = bind_params(query, given)
+        await service.in_thread(check_params, query, given, service.select)
     except QueryParamError as error:
         raise HttpError(400, str(error)) from None
     formats = [] if "format" in declared else params.get("format", [])

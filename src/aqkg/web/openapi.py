@@ -6,12 +6,12 @@ the SPARQL 1.1 Protocol endpoint `/sparql` and the catalogue listing `/api`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
 from aqkg.sparql.catalogue import NamedQuery, QueryParam
+from aqkg.sparql.param_checks import LEVEL_TYPES, DataBounds, declared_range
 from aqkg.web import recognition
 
 JsonObject = dict[str, Any]
@@ -24,14 +24,15 @@ RESULT_MEDIA_TYPES = {
 }
 GRAPH_MEDIA_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
 
-# A header `level (xsd:integer, 1-8, required)` leaves "1-8" as the description: a range.
-_RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\b")
 
-
-def openapi_document(queries: Mapping[str, NamedQuery]) -> JsonObject:
+def openapi_document(
+    queries: Mapping[str, NamedQuery], bounds: DataBounds | None = None
+) -> JsonObject:
+    """The document; `bounds` (read from the served data) give the member-state enum and the
+    level ranges, which the server enforces (aqkg.sparql.param_checks)."""
     paths: JsonObject = {"/sparql": _sparql_path(), "/api": _catalogue_path()}
     for name, query in sorted(queries.items()):
-        paths[f"/api/{name}"] = {"get": _query_operation(query)}
+        paths[f"/api/{name}"] = {"get": _query_operation(query, bounds)}
     paths[recognition.PATH] = recognition.openapi_path()
     return {
         "openapi": "3.1.0",
@@ -50,14 +51,16 @@ def openapi_document(queries: Mapping[str, NamedQuery]) -> JsonObject:
     }
 
 
-def param_schema(param: QueryParam) -> JsonObject:
-    """The JSON Schema of a query parameter, from its header type."""
-    if param.type == "xsd:integer":
+def param_schema(param: QueryParam, bounds: DataBounds | None = None) -> JsonObject:
+    """The JSON Schema of a query parameter, from its header type and the data's bounds."""
+    if param.type in ("xsd:integer", *LEVEL_TYPES):
         schema: JsonObject = {"type": "integer"}
-        bounds = _RANGE.match(param.description)
-        if bounds:
-            schema["minimum"], schema["maximum"] = int(bounds[1]), int(bounds[2])
+        limits = bounds.integer_range(param) if bounds else declared_range(param)
+        if limits:
+            schema["minimum"], schema["maximum"] = limits
         return schema
+    if param.type == "country" and bounds and bounds.member_states:
+        return {"type": "string", "enum": list(bounds.member_states)}
     return {
         "xsd:decimal": {"type": "number"},
         "xsd:date": {"type": "string", "format": "date"},
@@ -66,8 +69,8 @@ def param_schema(param: QueryParam) -> JsonObject:
     }.get(param.type, {"type": "string"})
 
 
-def _query_operation(query: NamedQuery) -> JsonObject:
-    parameters = [_parameter(p) for p in query.params]
+def _query_operation(query: NamedQuery, bounds: DataBounds | None) -> JsonObject:
+    parameters = [_parameter(p, bounds) for p in query.params]
     if "format" not in {p.name for p in query.params}:
         parameters.append(_format_parameter(["json", "xml", "csv", "tsv"]))
     return {
@@ -83,7 +86,7 @@ def _query_operation(query: NamedQuery) -> JsonObject:
     }
 
 
-def _parameter(param: QueryParam) -> JsonObject:
+def _parameter(param: QueryParam, bounds: DataBounds | None) -> JsonObject:
     description = f"{param.type}" + (f", {param.description}" if param.description else "")
     if param.type == "country":
         description += " (ISO 3166-1 alpha-2 code of a member state)"
@@ -92,7 +95,7 @@ def _parameter(param: QueryParam) -> JsonObject:
         "in": "query",
         "required": param.required,
         "description": description,
-        "schema": param_schema(param),
+        "schema": param_schema(param, bounds),
     }
 
 
