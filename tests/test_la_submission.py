@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from aqkg.build.pipeline import build
-from aqkg.cli import main
+from aqkg.cli.main import main
 from aqkg.intake.templates import controlled_lists, write_template
 from aqkg.store.embedded import EmbeddedStore
 from aqkg.submissions.sheet_report import as_text, message, validate_spreadsheet

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aqkg.cli import main
+from aqkg.cli.main import main
 from aqkg.sparql.member_states import member_state_codes
 from aqkg.web.server import QueryServer
 
