@@ -46,10 +46,15 @@ def open_endpoint(url: str) -> EndpointStore:
     return store
 
 
+def mentions_extension(query: str) -> bool:
+    """A bif:/sql: function or a Virtuoso schema IRI outside strings and comments."""
+    return bool(_VIRTUOSO_EXTENSION.search(code_and_iris(query)))
+
+
 def extension_refusal(query: str, base_iri: str = DEFAULT_BASE_IRI) -> str | None:
     """Why a query valid for Virtuoso is refused here, or None: an extension, no SPARQL 1.1,
     or FROM clauses that cannot be sent as protocol parameters (see aqkg.store.endpoint)."""
-    if _VIRTUOSO_EXTENSION.search(code_and_iris(query)):
+    if mentions_extension(query):
         return EXTENSION_MESSAGE
     try:
         ox.Store().query(query, base_iri=base_iri)  # parses and plans; the result is never read

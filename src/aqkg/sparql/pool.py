@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from aqkg.sparql.endpoint_evaluation import EXTENSION_MESSAGE, mentions_extension
 from aqkg.sparql.evaluation import evaluate
 from aqkg.sparql.jobs import Failure, Job, Outcome, Task, run_task
 from aqkg.sparql.negotiation import FormatChoice
@@ -60,6 +61,10 @@ class QueryPool:
 
     def run(self, job: Job | Task) -> Outcome:
         if isinstance(job, Job):  # the project's prefixes are predeclared on every query
+            if self._endpoint and mentions_extension(job.query):
+                # a Virtuoso extension (bif:, sql:) reads as an undeclared prefix: refused as
+                # what it is, as the endpoint evaluator would
+                return Failure(403, EXTENSION_MESSAGE)
             try:
                 job = replace(job, query=with_prefixes(job.query))
             except UndeclaredPrefixError as error:

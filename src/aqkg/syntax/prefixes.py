@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
+
 PREFIXES: dict[str, str] = {
     "aqkg": "https://w3id.org/aqkg/ontology#",
     "aqkgsh": "https://w3id.org/aqkg/shapes#",
@@ -70,13 +72,24 @@ def with_prefixes(sparql: str) -> str:
     Raises UndeclaredPrefixError for a prefix that is neither declared nor predeclared."""
     declared = declared_prefixes(sparql)
     missing = [p for p in used_prefixes(sparql) if p not in declared]
+    known = [p for p in missing if p in PREFIXES]
     unknown = [p for p in missing if p not in PREFIXES]
-    if unknown:
+    prologue = " ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in known)
+    prepared = f"{prologue} {sparql}" if prologue else sparql
+    # The scan is lexical: `https:` in a malformed IRI or `get:` in a Virtuoso pragma look like
+    # prefixes. Only when the query parses once the unknown ones are declared is the prefix the
+    # problem; otherwise pyoxigraph's own syntax error says what is.
+    if unknown and _parses(" ".join(f"PREFIX {p}: <urn:aqkg:x:>" for p in unknown) + prepared):
         raise UndeclaredPrefixError(undeclared_message(unknown[0]))
-    if not missing:
-        return sparql
-    prologue = " ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in missing)
-    return f"{prologue} {sparql}"
+    return prepared
+
+
+def _parses(sparql: str) -> bool:
+    try:
+        ox.Store().query(sparql)  # parsed and planned on an empty store; the answer is not read
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def undeclared_message(prefix: str) -> str:
