@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aqkg.paths import project_root
+from aqkg.store.backend import Store, open_store
 from aqkg.store.embedded import DEFAULT_STORE_DIR, EmbeddedStore
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -54,3 +55,13 @@ def default_context() -> EmbeddedStore | None:
 def emit(text: str) -> None:
     """Print output that may already end with a newline (CSV, TSV) without adding another."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def open_for_query(args: argparse.Namespace) -> Store:
+    """The store a reading command asks for: --memory (built now), --endpoint, or --store."""
+    if args.memory:
+        from aqkg.build.pipeline import build
+
+        _, store = build(None, allow_invalid=True)
+        return store
+    return open_store(store_path(args), args.endpoint)
