@@ -51,6 +51,7 @@ class Verdict:
 def load_cases(root: Path, part: str = "core") -> list[Case]:
     """Every sht:Validate test reachable from `root`/`part`/manifest.ttl."""
     cases: list[Case] = []
+    root = root.resolve()  # the manifests name their files resolved: a linked suite must match
     _read_manifest(root / part / "manifest.ttl", root, cases, set())
     return sorted(cases, key=lambda c: c.name)
 
