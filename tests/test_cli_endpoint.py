@@ -49,6 +49,26 @@ def test_build_query_recognise_through_the_endpoint(
     payload = json.loads(capsys.readouterr().out)
     assert payload["candidates"][0]["qualification"]["iri"].endswith("/KH/ILLUS-BEW")
 
+    # every query form, with and without a time limit, as on the embedded store; no PREFIX
+    # lines (the project's are predeclared)
+    la = "<https://w3id.org/aqkg/id/country/LA>"
+    for query, fmt in [
+        (f"ASK {{ {la} a aqkg:MemberState }}", "json"),
+        (f"CONSTRUCT {{ {la} skos:prefLabel ?l }} WHERE {{ {la} skos:prefLabel ?l }}", "ntriples"),
+    ]:
+        outputs = []
+        for where in (["--endpoint", endpoint], ["--endpoint", endpoint, "--timeout", "30"]):
+            assert main(["query", "-e", query, "--format", fmt, *where]) == 0
+            outputs.append(sorted(capsys.readouterr().out.splitlines()))
+        assert main(["query", "-e", query, "--format", fmt, "--memory"]) == 0
+        outputs.append(sorted(capsys.readouterr().out.splitlines()))
+        assert outputs[0] == outputs[1] == outputs[2] and outputs[0], query
+
+    everywhere = ["recognise", "TH/DSD-BEW-L1", "--to", "all", "--format", "json"]
+    assert main([*everywhere, "--endpoint", endpoint]) == 0
+    destinations = json.loads(capsys.readouterr().out)["destinations"]
+    assert destinations[0]["country"] == "KH" and len(destinations) == 10
+
 
 def test_writing_without_credentials_is_one_line(
     virtuoso: LocalVirtuoso, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

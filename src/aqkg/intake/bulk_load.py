@@ -150,9 +150,8 @@ def _parallel_ranges(source: Source) -> list[tuple[int, int]]:
     """Byte ranges, split at line ends, to load at once; one range when it is not safe or
     not worth it. Reads the file once: the nesting guard and the blank node scan."""
     size = source.path.stat().st_size
-    if source.gzipped or source.rdf_format not in PARALLEL_FORMATS or size < PARALLEL_MIN_BYTES:
-        return [(0, size)]
-    if PARALLEL_PARTS == 1:
+    too_small = size < PARALLEL_MIN_BYTES or PARALLEL_PARTS == 1
+    if too_small or source.gzipped or source.rdf_format not in PARALLEL_FORMATS:
         return [(0, size)]
     blank_nodes = False
     with _guarded(source, progress=False) as stream:

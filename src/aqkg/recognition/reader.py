@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from aqkg.paths import queries_dir
+from aqkg.recognition.evidence import Row
 from aqkg.recognition.model import (
     Coverage,
     MappingEvidence,
@@ -42,9 +43,6 @@ OCCUPATIONS_QUERY = "recognition-occupations"
 UNITS_QUERY = "recognition-units"
 
 _BATCH = 500  # IRIs per VALUES block
-
-
-Row = dict[str, Term | None]
 
 
 @cache

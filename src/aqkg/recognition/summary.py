@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from aqkg.recognition.evidence import Row
 from aqkg.recognition.model import (
     Authority,
     Candidate,
@@ -50,13 +51,14 @@ def summarise(reader: Reader, rec: Recognition) -> Summary:
         key=lambda ranked: ranked[0],  # stable: within a key, the engine's own ranks
     )
     shown = tuple(v for _, v in verdicts[:VERDICTS_SHOWN])
-    authorities = _authorities(reader, rec)
+    rows = reader.rows(AUTHORITIES_QUERY, country=f"{ID_BASE}country/{rec.to_country}")
+    authorities = _authorities(reader, rec, rows)
     return Summary(
         headline=_headline(rec, shown),
         verdicts=shown,
         next_steps=_next_steps(rec, shown, authorities),
         authorities=authorities,
-        authority_statement=_authority_statement(rec, authorities, _on_record(reader, rec)),
+        authority_statement=_authority_statement(rec, authorities, _on_record(rows)),
         disclaimer=DISCLAIMER.format(country=rec.to_country_name),
     )
 
@@ -188,7 +190,7 @@ def _headline(rec: Recognition, verdicts: Sequence[Verdict]) -> str:
 # -- whom to ask ------------------------------------------------------------------------------
 
 
-def _authorities(reader: Reader, rec: Recognition) -> tuple[Authority, ...]:
+def _authorities(reader: Reader, rec: Recognition, rows: list[Row]) -> tuple[Authority, ...]:
     """The destination's bodies named by the answer's arrangements, then the awarding bodies of
     its real target qualifications; each once, in that order."""
     wanted: dict[str, set[str]] = {
@@ -201,7 +203,6 @@ def _authorities(reader: Reader, rec: Recognition) -> tuple[Authority, ...]:
             if c.qualification.curation != "illustrative"
         },
     }
-    rows = reader.rows(AUTHORITIES_QUERY, country=f"{ID_BASE}country/{rec.to_country}")
     found: dict[str, Authority] = {}
     for role in ASKED_ROLES:
         for row in rows:
@@ -221,8 +222,7 @@ def _authorities(reader: Reader, rec: Recognition) -> tuple[Authority, ...]:
     return tuple(found.values())
 
 
-def _on_record(reader: Reader, rec: Recognition) -> list[str]:
-    rows = reader.rows(AUTHORITIES_QUERY, country=f"{ID_BASE}country/{rec.to_country}")
+def _on_record(rows: list[Row]) -> list[str]:
     names: dict[str, str] = {}
     for row in rows:
         if text_of(row["role"]) == "competent authority":
