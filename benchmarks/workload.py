@@ -157,6 +157,7 @@ class Candidates:
             "isco": ["7", "71", "7112", "2"],
         }
         values["node"] = values["record"]
+        values["member_state"] = _column(store, f"SELECT ?s WHERE {{ ?s a <{AQKG}MemberState> }}")
         pairs = [(plain(q), plain(c)) for q, c in quals]
         return cls(values, sorted(pairs))
 
@@ -180,7 +181,12 @@ def query_calls(candidates: Candidates, samples: int, seed: int = 7) -> Iterator
 def _choose(query: NamedQuery, candidates: Candidates, chooser: random.Random) -> dict[str, str]:
     params = {}
     for param in query.params:
-        key = "country" if param.type == "country" else ALIASES.get(param.name, param.name)
+        if param.type == "country":
+            key = "country"
+        elif param.name == "country":  # a member state given by its IRI
+            key = "member_state"
+        else:
+            key = ALIASES.get(param.name, param.name)
         pool = candidates.values.get(key, [])
         if pool and (param.required or chooser.random() < 0.5):
             params[param.name] = chooser.choice(pool)
