@@ -19,7 +19,8 @@ from aqkg.build.pipeline import build
 from aqkg.build.synth import SYNTH_GRAPH
 from aqkg.paths import GRAPH_BASE
 from aqkg.recognition.engine import RecognitionError, recognise
-from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue, run
+from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue, run, run_page
+from aqkg.sparql.paging import Page
 from aqkg.sparql.results import plain
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError, Term
@@ -195,6 +196,8 @@ def _choose(query: NamedQuery, candidates: Candidates, chooser: random.Random) -
 
 def _runner(query: NamedQuery, params: dict[str, str]) -> Callable[[Store], object]:
     bindings = bind_params(query, params)
+    if query.paged:  # as `aqkg query` and the API run it: the first page and the total
+        return lambda store: run_page(store, query, bindings, Page())
     return lambda store: run(store, query.text, bindings)
 
 

@@ -27,7 +27,7 @@ from aqkg.docs.catalogue import (
 )
 from aqkg.intake.project_files import ingested_folder, project_files
 from aqkg.intake.rdf_input import to_rdflib
-from aqkg.sparql.catalogue import bind_params, catalogue, read_query
+from aqkg.sparql.catalogue import bind_params, catalogue, every_row, read_query
 from aqkg.sparql.catalogue import run as run_bound
 from aqkg.sparql.results import plain
 from aqkg.store.embedded import EmbeddedStore
@@ -66,7 +66,9 @@ def fictional() -> EmbeddedStore:
 
 
 def rows(store: EmbeddedStore, name: str, **params: str) -> list[Row]:
-    result = run(catalogue()[name], store, params)
+    """Every row of the named query (all the pages of a listing query)."""
+    query = catalogue()[name]
+    result = store.select(every_row(query), bind_params(query, params))
     return [
         {var: plain(term) for var, term in zip(result.variables, row, strict=True)}
         for row in result.rows

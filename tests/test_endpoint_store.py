@@ -15,7 +15,8 @@ from aqkg.docs.catalogue import (
     fictional_example_store,
 )
 from aqkg.recognition.engine import format_recognition, recognise
-from aqkg.sparql.catalogue import bind_params, catalogue, run
+from aqkg.sparql.catalogue import bind_params, catalogue, run, run_page
+from aqkg.sparql.paging import Page
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, StoreError
 from aqkg.store.endpoint import EndpointStore
@@ -79,6 +80,25 @@ def test_catalogue_query_gives_the_same_results_on_both_backends(
     embedded, endpoint = both_stores
     # run(): the way the CLI, REST API and explorer run named queries on each backend
     assert _rows(run(endpoint, query.text, bindings)) == _rows(run(embedded, query.text, bindings))
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [case for case in _cases() if catalogue()[case.values[0]].paged and not case.marks],
+)
+def test_a_page_and_its_total_are_the_same_on_both_backends(
+    both_stores: Stores, name: str, params: dict[str, str]
+) -> None:
+    """The page block filters on the parameters before its LIMIT on Virtuoso too (they are
+    written in as constants there as well), and its order is total: the same rows on a page."""
+    query = catalogue()[name]
+    bindings = bind_params(query, params)
+    embedded, endpoint = both_stores
+    for page in (Page(3, 2), Page(None)):
+        expected = run_page(embedded, query, bindings, page)
+        served = run_page(endpoint, query, bindings, page)
+        assert served.total == expected.total
+        assert _rows(served.result) == _rows(expected.result)
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,17 @@ def body(store: EmbeddedStore) -> None:
                 help=param.description or None,
                 placeholder="PH" if param.type == "country" else "",
             )
+    page = None
+    if named is not None and named.paged:
+        number = st.number_input(
+            f"Page ({explore.PAGE_SIZE} rows each)",
+            min_value=1,
+            step=1,
+            key=f"sparql_page_{chosen}",
+            help="A listing query is served a page at a time; the caption under the result "
+            "says how many rows and pages it has.",
+        )
+        page = explore.page_number(int(number))
     timeout = st.slider(
         "Time limit (seconds)", 1, 30, int(explore.SPARQL_TIMEOUT_SECONDS), key="sparql_timeout"
     )
@@ -55,7 +66,7 @@ def body(store: EmbeddedStore) -> None:
         st.session_state.pop(RESULT_KEY, None)
         try:
             st.session_state[RESULT_KEY] = explore.run_sparql(
-                store_path(), text, params, named, float(timeout), endpoint_url()
+                store_path(), text, params, named, float(timeout), endpoint_url(), page
             )
         except explore.ExploreError as error:
             st.error(f"Refused or failed: {one_line(error)}")
@@ -79,7 +90,8 @@ def _show(result: explore.SparqlResult) -> None:
             "Download Turtle", result.turtle, "result.ttl", "text/turtle", on_click="ignore"
         )
         return
-    st.caption(f"{len(result.rows)} row(s) in {result.seconds:.2f} s")
+    caption = result.page_caption() or f"{len(result.rows)} row(s)"
+    st.caption(f"{caption} in {result.seconds:.2f} s")
     if not result.rows:
         st.info("The query ran and returned no rows.")
     else:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from aqkg.build.checks import build_check_findings
-from aqkg.sparql.catalogue import catalogue
+from aqkg.sparql.catalogue import catalogue, every_row
 from aqkg.sparql.member_states import member_states_in
 from aqkg.sparql.results import plain
 from aqkg.store.backend import Store
@@ -68,7 +68,7 @@ def coverage_matrix(store: Store, failing: Iterable[str] = ()) -> Matrix:
     """Records per member state and kind; `failing` names the records that break a rule."""
     failed = set(failing)
     statuses: dict[tuple[str, str], dict[str, str]] = {}
-    result = store.select(catalogue()["coverage"].text)
+    result = store.select(every_row(catalogue()["coverage"]))
     for code, kind, record, status in ([plain(t) for t in row] for row in result.rows):
         local = status.rsplit("#", 1)[-1]
         statuses.setdefault((code, kind), {})[record] = _STATUS.get(local, "none")

@@ -19,10 +19,18 @@ from aqkg.cli.common import (
     store_path,
 )
 from aqkg.sparql import results as result_output
-from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue, resolve
+from aqkg.sparql.catalogue import (
+    NamedQuery,
+    bind_params,
+    catalogue,
+    for_embedded,
+    resolve,
+    total_of,
+)
 from aqkg.sparql.forms import Answer, QueryFailed, answer, answer_within, query_form
 from aqkg.sparql.negotiation import TURTLE_PREFIXES
 from aqkg.sparql.notes import needs_pairings, pairings_note
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page, count_text, page_text
 from aqkg.sparql.param_checks import check_params, store_select
 from aqkg.store.embedded import SelectResult
 from aqkg.syntax.dataset import DEFAULT_BASE_IRI
@@ -51,6 +59,17 @@ def add_commands(sub: Any) -> None:
         type=float,
         metavar="SECONDS",
         help="stop the query after this many seconds (it then runs in a worker process)",
+    )
+    query.add_argument(
+        "--limit",
+        metavar="N|all",
+        help=f"a listing query's page size (default {DEFAULT_PAGE_SIZE}; `all`: every row)",
+    )
+    query.add_argument(
+        "--offset",
+        type=int,
+        metavar="N",
+        help="a listing query's rows to skip before its page (default 0)",
     )
     query.add_argument(
         "--base",
@@ -97,6 +116,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     base = _base_iri(args.base)
     if named is not None:
         check_params(named, given, store_select(open_for_query(args)))
+    page = _page(args, named)
     try:
         form = query_form(sparql)
         _check_format(form, args.format)
@@ -105,23 +125,71 @@ def _cmd_query(args: argparse.Namespace) -> int:
                 raise CliError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
             if args.memory:
                 raise CliError("--timeout needs a built store or an endpoint, not --memory")
-            result = answer_within(
-                store_path(args), args.endpoint, sparql, bindings, base, args.timeout
-            )
-        else:
-            result = answer(open_for_query(args), sparql, bindings, base)
+
+        def run(text: str) -> Answer:
+            if page is not None:  # the page block filters on the parameters: constants there
+                text, left = for_embedded(text, bindings)
+            else:
+                left = bindings
+            if args.timeout is None:
+                return answer(open_for_query(args), text, left, base)
+            return answer_within(store_path(args), args.endpoint, text, left, base, args.timeout)
+
+        result = run(page_text(sparql, page) if page else sparql)
+        counted = run(count_text(sparql)) if page else None
     except QueryFailed as error:
         raise CliError(str(error)) from None
     emit(_formatted(result, args.format, args.lang))
+    # beside a table; on stderr for the machine formats, so they stay parseable
+    beside = sys.stdout if (args.format or "table") == "table" else sys.stderr
+    if page is not None and isinstance(result, SelectResult) and isinstance(counted, SelectResult):
+        note = _page_note(page, len(result.rows), total_of(counted))
+        if note:
+            print(f"note: {note}", file=beside)
     if named is not None and needs_pairings(named) and _is_empty(result):
         note = pairings_note(open_for_query(args))
         if note:
-            # beside a table; on stderr for the machine formats, so they stay parseable
-            print(
-                f"note: {note}",
-                file=sys.stdout if (args.format or "table") == "table" else sys.stderr,
-            )
+            print(f"note: {note}", file=beside)
     return EXIT_OK
+
+
+def _page(args: argparse.Namespace, named: NamedQuery | None) -> Page | None:
+    """The page asked for by --limit and --offset; None for a query that is not paged."""
+    if named is None or not named.paged:
+        if args.limit is not None or args.offset is not None:
+            what = f"query {named.name}" if named else "an ad-hoc query"
+            raise CliError(
+                f"--limit and --offset page a listing query; {what} is not one (write LIMIT "
+                "and OFFSET in the query text instead)"
+            )
+        return None
+    size: int | None = DEFAULT_PAGE_SIZE
+    if args.limit == "all":
+        size = None
+    elif args.limit is not None:
+        if not args.limit.isdigit() or int(args.limit) < 1:
+            raise CliError(f"--limit {args.limit}: give a number of rows above 0, or `all`")
+        size = int(args.limit)
+    offset = args.offset or 0
+    if offset < 0:
+        raise CliError(f"--offset {offset}: give the number of rows to skip, 0 or more")
+    return Page(size, offset)
+
+
+def _page_note(page: Page, shown: int, total: int) -> str | None:
+    """Which rows of how many were shown and how to see the next; None when all were."""
+    if page.offset == 0 and shown == total:
+        return None
+    if shown == 0:
+        return f"no rows after row {page.offset:,}: the query has {total:,}"
+    first, last = page.offset + 1, page.offset + shown
+    following = page.next(total)
+    more = (
+        f"; --offset {following.offset} for the next page, --limit all for every row"
+        if following
+        else ""
+    )
+    return f"rows {first:,}-{last:,} of {total:,}{more}"
 
 
 def _is_empty(result: Answer) -> bool:
@@ -196,5 +264,6 @@ def _cmd_queries(args: argparse.Namespace) -> int:
     shown = [q for q in catalogue().values() if args.all or not q.internal]
     for query in shown:
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
-        print(f"{query.name:<40} {query.summary}" + (f"  [{params}]" if params else ""))
+        paged = "  (paged)" if query.paged else ""
+        print(f"{query.name:<40} {query.summary}" + (f"  [{params}]" if params else "") + paged)
     return EXIT_OK

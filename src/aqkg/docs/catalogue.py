@@ -100,6 +100,13 @@ Parameters are typed and bound as RDF terms, never pasted into the query text:
 `country` takes an ISO 3166-1 alpha-2 code (`PH`) and binds the member state's IRI, `iri` takes
 a full IRI, and `xsd:integer`, `xsd:decimal`, `xsd:string`, `xsd:date` take a literal value.
 
+A *listing* query (its rows grow with the data) is served a page at a time: 100 rows unless
+`--limit N` (or `--limit all`) and `--offset N` say otherwise, and a note gives the rows shown
+and the total. The REST API takes `limit` (1 to 1000) and `offset` and answers with the total in
+the `AQKG-Total-Count` header and `Link` headers to the previous and next pages; the explorer's
+SPARQL page has a page number. Run as written (at `/sparql`, say), such a query returns its
+first 100 rows; its `LIMIT 100` is where each page is written ([listing queries](paging.md)).
+
 The example results below are the first rows of each example run against the shipped data.
 Check the curation columns: `illustrative` records are designs, not facts. Some queries are
 also shown against the **fictional** examples of `data/examples/` (every label there ends
@@ -194,7 +201,8 @@ def _describe(query: NamedQuery) -> list[str]:
         query.description,
         "",
         *_params_table(query.params),
-        f"Tags: {', '.join(query.tags) or '-'}. File: `queries/{query.path.name}`.",
+        f"Tags: {', '.join(query.tags) or '-'}. File: `queries/{query.path.name}`."
+        + (" Paged: a listing query, served 100 rows at a time." if query.paged else ""),
         "",
     ]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aqkg.build.coverage import coverage_matrix, matrix_markdown
 from aqkg.paths import GRAPH_BASE, project_root
-from aqkg.sparql.catalogue import catalogue
+from aqkg.sparql.catalogue import catalogue, every_row
 from aqkg.sparql.results import plain
 from aqkg.store.embedded import EmbeddedStore
 
@@ -31,7 +31,7 @@ def coverage_block(store: EmbeddedStore) -> str:
 
 
 def sources_block(store: EmbeddedStore) -> str:
-    result = store.select(catalogue()["sources"].text)
+    result = store.select(every_row(catalogue()["sources"]))
     wanted = ["title", "publisher", "year", "url", "citedBy"]
     index = {name: result.variables.index(name) for name in wanted}
     lines = ["| title | publisher | year | records |", "|---|---|---|---|"]

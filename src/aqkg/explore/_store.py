@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aqkg.explore._text import display
 from aqkg.paths import project_root
-from aqkg.sparql.catalogue import bind_params, catalogue, run
+from aqkg.sparql.catalogue import bind_params, catalogue, every_row, run
 from aqkg.sparql.results import plain
 from aqkg.store.embedded import DEFAULT_STORE_DIR, EmbeddedStore, StoreError
 
@@ -71,9 +71,10 @@ def open_store(path: Path) -> EmbeddedStore:
 
 
 def rows(store: EmbeddedStore, name: str, **params: str) -> list[Row]:
-    """A named query's rows as plain strings ("" where unbound)."""
+    """A named query's rows as plain strings ("" where unbound), every page of a listing
+    query (the explorer searches and filters them itself)."""
     query = catalogue()[name]
-    result = run(store, query.text, bind_params(query, params))
+    result = run(store, every_row(query), bind_params(query, params))
     return [
         {var: plain(term) for var, term in zip(result.variables, row, strict=True)}
         for row in result.rows
@@ -94,7 +95,7 @@ class Table:
 def table(store: EmbeddedStore, name: str, **params: str) -> Table:
     """Any named query as a display table (prefixed IRIs, parameter columns left out)."""
     query = catalogue()[name]
-    result = run(store, query.text, bind_params(query, params))
+    result = run(store, every_row(query), bind_params(query, params))
     hidden = {p.name for p in query.params}
     keep = [i for i, var in enumerate(result.variables) if var not in hidden]
     return Table(

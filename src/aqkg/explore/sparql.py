@@ -9,7 +9,7 @@ import atexit
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,9 +17,10 @@ import pyoxigraph as ox
 from aqkg.explore._store import ExploreError, store_stamp
 from aqkg.explore._text import pasteable
 from aqkg.sparql import notes
-from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params
+from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, for_embedded
 from aqkg.sparql.jobs import Job, Success
 from aqkg.sparql.negotiation import FormatChoice
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page, count_text, page_text
 from aqkg.sparql.param_checks import check_params
 from aqkg.sparql.pool import QueryPool, select_rows
 from aqkg.sparql.readonly import refusal
@@ -30,6 +31,7 @@ from aqkg.store.embedded import SelectResult, StoreError
 
 SPARQL_TIMEOUT_SECONDS = 10.0
 SPARQL_MAX_ROWS = 10_000
+PAGE_SIZE = DEFAULT_PAGE_SIZE  # rows on a page of a listing query
 
 # The editor's text when the user writes their own query (the catalogue fills it otherwise).
 STARTER_QUERY = """PREFIX aqkg: <https://w3id.org/aqkg/ontology#>
@@ -59,6 +61,20 @@ class SparqlResult:
     json: str = ""
     turtle: str = ""
     seconds: float = 0.0
+    page: Page | None = None  # the page shown of a listing query, with its total
+    total: int | None = None
+
+    def page_caption(self) -> str | None:
+        """ "Rows 101-200 of 34,132 (page 2 of 342)" for a page of a listing query."""
+        if self.page is None or self.total is None:
+            return None
+        if not self.rows:
+            return f"No rows on this page: the query has {self.total:,}"
+        first, last = self.page.offset + 1, self.page.offset + len(self.rows)
+        size = self.page.size or self.total
+        pages = max(1, -(-self.total // size))
+        number = self.page.offset // size + 1
+        return f"Rows {first:,}-{last:,} of {self.total:,} (page {number:,} of {pages:,})"
 
 
 _POOLS: dict[str, QueryPool] = {}
@@ -72,9 +88,11 @@ def run_sparql(
     named: NamedQuery | None = None,
     timeout_seconds: float = SPARQL_TIMEOUT_SECONDS,
     endpoint: str | None = None,
+    page: Page | None = None,
 ) -> SparqlResult:
     """Run a read-only query with a time limit (on the SPARQL `endpoint` when given); raises
-    ExploreError with a one-line message."""
+    ExploreError with a one-line message. A listing query run as the catalogue has it gives
+    the `page` asked for (the first by default) and the number of rows of all its pages."""
     if not query.strip():
         raise ExploreError("the query is empty: pick one from the catalogue or write one")
     reason = sparql_refusal(query)
@@ -88,7 +106,14 @@ def run_sparql(
             check_params(named, given, lambda sparql: select_rows(pool, sparql))
     except (QueryParamError, StoreError) as error:
         raise ExploreError(str(error)) from None
-    job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings)
+    paged = named is not None and named.paged and query == named.text
+    if paged:
+        page = page or Page()
+        # the page block filters on the parameters before its LIMIT: constants there
+        query, left = for_embedded(page_text(query, page), bindings)
+    else:
+        left = bindings
+    job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings if left else {})
     started = time.perf_counter()
     outcome = pool.run(job)
     seconds = time.perf_counter() - started
@@ -96,7 +121,20 @@ def run_sparql(
         raise ExploreError(" ".join(str(outcome.message).split()))
     if outcome.content_type.startswith("text/turtle"):
         return SparqlResult("graph", turtle=outcome.body.decode("utf-8"), seconds=seconds)
-    return _parsed_results(outcome.body, seconds)
+    result = _parsed_results(outcome.body, seconds)
+    if not paged or named is None:
+        return result
+    counting, left = for_embedded(count_text(named.text), bindings)
+    try:
+        (row,) = select_rows(pool, counting, bindings if left else {})
+    except StoreError as error:
+        raise ExploreError(str(error)) from None
+    return replace(result, page=page, total=int(row[0]))
+
+
+def page_number(number: int) -> Page:
+    """The `number`th page (from 1) of a listing query's rows."""
+    return Page(PAGE_SIZE, (max(1, number) - 1) * PAGE_SIZE)
 
 
 def _parsed_results(body: bytes, seconds: float) -> SparqlResult:

@@ -7,6 +7,7 @@ Header lines start with `#+ key: value`; a line `#+   more` continues the previo
     #+ params: level (aqrf-level, required); country (country, optional)
     #+ tags: qualifications, aqrf
     #+ pattern: isco [0-9]{1,4}
+    #+ paged: yes
 
 A parameter's first word in brackets is its type: xsd:integer, xsd:decimal, xsd:string,
 xsd:date, iri, country (an ISO 3166-1 alpha-2 code, bound as the member state's IRI), or
@@ -15,6 +16,8 @@ Parameters are bound as typed terms through pyoxigraph substitutions, never past
 A `#+ pattern: NAME REGEX` line (several separated by `;`) gives the form a parameter's value
 must have in full; a value of another form is refused with a message naming the expected form,
 rather than answered with no rows.
+`#+ paged: yes` marks a listing query, served a page at a time (aqkg.sparql.paging has the
+rules its text follows; they are checked when the catalogue is read).
 Which values name something in the data (a member state, a level, a record) is checked
 against the store by aqkg.sparql.param_checks.
 """
@@ -32,6 +35,7 @@ import pyoxigraph as ox
 
 from aqkg.paths import queries_dir
 from aqkg.sparql.binding import inline
+from aqkg.sparql.paging import RESERVED_PARAMS, Page, PagingError, count_text, page_text
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, Term
 from aqkg.syntax.prefixes import PREFIXES
@@ -67,6 +71,7 @@ class NamedQuery:
     description: str
     params: list[QueryParam] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    paged: bool = False  # a listing query, served a page at a time
 
     @property
     def text(self) -> str:
@@ -86,15 +91,34 @@ def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
 
 
 def read_query(path: Path) -> NamedQuery:
-    header = parse_header(path.read_text(encoding="utf-8"))
-    return NamedQuery(
+    text = path.read_text(encoding="utf-8")
+    header = parse_header(text)
+    paged = header.get("paged", "no")
+    if paged not in ("yes", "no"):
+        raise ValueError(f"{path.name}: write `#+ paged: yes` (or leave it out), not {paged!r}")
+    query = NamedQuery(
         name=path.stem,
         path=path,
         summary=header.get("summary", ""),
         description=header.get("description", ""),
         params=parse_params(header.get("params", ""), parse_patterns(header.get("pattern", ""))),
         tags=[t.strip() for t in header.get("tags", "").split(",") if t.strip()],
+        paged=paged == "yes",
     )
+    if query.paged:
+        _check_paged(query, text)
+    return query
+
+
+def _check_paged(query: NamedQuery, text: str) -> None:
+    """A paged query's text follows the paging rules, and no parameter takes a page's name."""
+    reserved = [p.name for p in query.params if p.name in RESERVED_PARAMS]
+    if reserved:
+        raise ValueError(f"{query.path.name}: a paged query has no parameter {reserved[0]!r}")
+    try:
+        count_text(text)
+    except PagingError as error:
+        raise ValueError(f"{query.path.name}: {error}") from None
 
 
 def parse_header(text: str) -> dict[str, str]:
@@ -178,6 +202,52 @@ def run(store: Store, sparql: str, bindings: Mapping[str, Term]) -> SelectResult
     if isinstance(store, EmbeddedStore):
         return store.select(*for_embedded(sparql, bindings))
     return store.select(sparql, bindings)
+
+
+@dataclass(frozen=True)
+class PageOfRows:
+    """One page of a paged query's rows, and how many rows all its pages hold."""
+
+    result: SelectResult
+    page: Page
+    total: int
+
+    @property
+    def first(self) -> int:
+        """The 1-based number of the page's first row (0 when it has none)."""
+        return self.page.offset + 1 if self.result.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.page.offset + len(self.result.rows)
+
+
+def every_row(query: NamedQuery) -> str:
+    """The named query's text for all its rows: a paged query without its page (for the
+    build's coverage table and the explorer's own lists, which need every row)."""
+    return page_text(query.text, Page(None)) if query.paged else query.text
+
+
+def run_page(
+    store: Store, query: NamedQuery, bindings: Mapping[str, Term], page: Page
+) -> PageOfRows:
+    """A page of a paged query's rows and its total.
+
+    The parameters are written in as constants on every backend (:func:`for_embedded`): the
+    page block filters on them before its LIMIT, which a VALUES block joined outside the
+    block (an endpoint's usual binding) would apply too late."""
+    if not query.paged:
+        raise QueryParamError(f"query {query.name} is not paged: it has no pages to choose")
+    rows = store.select(*for_embedded(page_text(query.text, page), bindings))
+    counted = store.select(*for_embedded(count_text(query.text), bindings))
+    return PageOfRows(rows, page, total_of(counted))
+
+
+def total_of(counted: SelectResult) -> int:
+    """The ?total of a count query's one row."""
+    (row,) = counted.rows
+    term = row[counted.variables.index("total")]
+    return int(term.value) if isinstance(term, ox.Literal) else 0
 
 
 def for_embedded(sparql: str, bindings: Mapping[str, Term]) -> tuple[str, Mapping[str, Term]]:

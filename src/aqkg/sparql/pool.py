@@ -13,11 +13,13 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from aqkg.sparql.endpoint_evaluation import EXTENSION_MESSAGE, mentions_extension
 from aqkg.sparql.evaluation import evaluate
@@ -203,11 +205,13 @@ def _evaluator(store_path: Path, endpoint: str | None) -> Callable[[Job | Task, 
     return embedded
 
 
-def select_rows(pool: QueryPool, sparql: str) -> list[list[str]]:
+def select_rows(
+    pool: QueryPool, sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+) -> list[list[str]]:
     """A SELECT's rows as plain strings, run by a worker of `pool` (for the checks of
     aqkg.sparql.param_checks, in processes that never open the store themselves); StoreError
     with the pool's one-line message when it fails (time limit, every worker busy)."""
-    outcome = pool.run(Job(query=sparql, formats=FormatChoice("json", None, "")))
+    outcome = pool.run(Job(sparql, FormatChoice("json", None, ""), dict(bindings or {})))
     if isinstance(outcome, Failure):
         raise StoreError(outcome.message)
     results = json.loads(outcome.body)

@@ -6,7 +6,8 @@
                             otherwise the default graph is the union of all graphs
                             (aqkg.syntax.dataset); relative IRIs resolve against the URL asked
     GET /api                the named queries with their parameters (JSON)
-    GET /api/<name>?p=v     one named query, parameters bound as typed terms
+    GET /api/<name>?p=v     one named query, parameters bound as typed terms; a listing
+                            query a page at a time (limit, offset), its total in a header
     GET /api/recognise      the recognition engine (aqkg.web.recognition)
     GET /openapi.json       OpenAPI 3.1 description generated from the catalogue
     GET /id/<type>/<...>    the page of a minted IRI: HTML, Turtle, JSON-LD, N-Triples
@@ -30,7 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import anyio
 import anyio.to_thread
@@ -50,6 +51,7 @@ from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, for_
 from aqkg.sparql.jobs import Failure, Job, Success, Task
 from aqkg.sparql.negotiation import FormatChoice, FormatError, choose_formats
 from aqkg.sparql.notes import needs_pairings, pairings_note_task
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, count_text, page_text
 from aqkg.sparql.param_checks import check_params, data_bounds
 from aqkg.sparql.pool import QueryPool, select_rows
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
@@ -63,6 +65,8 @@ MAX_BODY_BYTES = 1 << 20
 MAX_DRAINED_BYTES = 16 << 20
 # on a named query's answer that depends on unpublished data (aqkg.sparql.notes)
 NOTE_HEADER = "AQKG-Note"
+# on a page of a listing query: how many rows all its pages hold (the Link header points on)
+TOTAL_HEADER = "AQKG-Total-Count"
 # requests waiting for a query worker, each in a thread of its own (the pool blocks)
 WAITING_THREADS = 128
 
@@ -124,10 +128,12 @@ class Service:
         self._once = anyio.Lock()
         self._threads = anyio.CapacityLimiter(WAITING_THREADS)
 
-    def select(self, sparql: str) -> list[list[str]]:
+    def select(
+        self, sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+    ) -> list[list[str]]:
         """A SELECT's rows as strings, from a query worker (aqkg.sparql.param_checks.Select)."""
         try:
-            return select_rows(self.pool, sparql)
+            return select_rows(self.pool, sparql, bindings)
         except StoreError as error:
             raise HttpError(503, str(error), {"Retry-After": "1"}) from None
 
@@ -168,7 +174,13 @@ def create_app(settings: Settings, pool: QueryPool) -> Starlette:
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                 allow_headers=["Accept", "Content-Type"],
-                expose_headers=[NOTE_HEADER, "Retry-After", "Content-Location"],
+                expose_headers=[
+                    NOTE_HEADER,
+                    TOTAL_HEADER,
+                    "Link",
+                    "Retry-After",
+                    "Content-Location",
+                ],
                 max_age=3600,
             )
         )
@@ -201,7 +213,10 @@ class _CanonicalHeaderNames:
 
 
 def _canonical(name: bytes) -> bytes:
-    special = {b"aqkg-note": b"AQKG-Note", b"www-authenticate": b"WWW-Authenticate"}
+    special = {
+        name.lower().encode(): name.encode()
+        for name in (NOTE_HEADER, TOTAL_HEADER, "WWW-Authenticate")
+    }
     return special.get(name.lower()) or b"-".join(p.capitalize() for p in name.split(b"-"))
 
 
@@ -378,8 +393,11 @@ async def _api_query(request: Request, method: str, params: Params) -> Response:
     if query is None:
         raise HttpError(404, f"no named query {name!r}: GET /api lists them")
     declared = {p.name for p in query.params}
+    paging = ("limit", "offset") if query.paged else ()
     given = {
-        key: _single(params, key, "") for key in params if key != "format" or "format" in declared
+        key: _single(params, key, "")
+        for key in params
+        if (key != "format" or "format" in declared) and key not in paging
     }
     missing = [p.name for p in query.params if p.required and p.name not in given]
     if missing:
@@ -392,13 +410,63 @@ async def _api_query(request: Request, method: str, params: Params) -> Response:
     formats = [] if "format" in declared else params.get("format", [])
     choice = _formats(request, formats)
     text: str = query.text
-    if service.settings.endpoint is None:  # the workers run pyoxigraph
+    page = _page(params) if query.paged else None
+    if page is not None:
+        text = page_text(text, page)
+    if service.settings.endpoint is None or page is not None:
+        # pyoxigraph plans from constants; a page block must filter on them before its LIMIT
         text, left = for_embedded(text, bindings)
         bindings = bindings if left else {}  # written into the text as constants
     job = Job(query=text, formats=choice, bindings=bindings, base_iri=_base_iri(request))
     response = await _run(request, job)
+    if page is not None:
+        total = await _total(request, query, given)
+        response = replace(
+            response, headers={**response.headers, **_page_headers(request, page, total)}
+        )
     note = await service.pairings_note() if needs_pairings(query) else None
-    return replace(response, headers={NOTE_HEADER: note}) if note else response
+    return replace(response, headers={**response.headers, NOTE_HEADER: note}) if note else response
+
+
+def _page(params: Params) -> Page:
+    """The page asked for by `limit` (1 to MAX_PAGE_SIZE) and `offset`; 400 otherwise."""
+    values = {}
+    for name, default in (("limit", DEFAULT_PAGE_SIZE), ("offset", 0)):
+        given = _single(params, name, "") if name in params else str(default)
+        if not given.isdigit():
+            raise HttpError(400, f"{name}={given!r}: give a whole number")
+        values[name] = int(given)
+    if not 1 <= values["limit"] <= MAX_PAGE_SIZE:
+        raise HttpError(400, f"limit={values['limit']}: give 1 to {MAX_PAGE_SIZE} rows a page")
+    return Page(values["limit"], values["offset"])
+
+
+async def _total(request: Request, query: NamedQuery, given: dict[str, str]) -> int:
+    """How many rows the listing query has in all, counted by a query worker."""
+    bindings = bind_params(query, given)
+    text, left = for_embedded(count_text(query.text), bindings)
+    service = _service(request)
+    (row,) = await service.in_thread(service.select, text, bindings if left else {})
+    return int(row[0])
+
+
+def _page_headers(request: Request, page: Page, total: int) -> dict[str, str]:
+    """The total, and RFC 8288 links to the pages before and after this one."""
+    links = []
+    for rel, other in (("prev", page.previous()), ("next", page.next(total))):
+        if other is not None:
+            kept = [
+                (k, v)
+                for k, v in request.query_params.multi_items()
+                if k not in ("limit", "offset")
+            ]
+            pairs = [*kept, ("limit", str(other.size)), ("offset", str(other.offset))]
+            target = request.url.replace(query=urlencode(pairs))
+            links.append(f'<{target}>; rel="{rel}"')
+    headers = {TOTAL_HEADER: str(total)}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
 
 
 async def _recognise(request: Request, method: str, params: Params) -> Response:

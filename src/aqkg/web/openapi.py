@@ -11,6 +11,7 @@ from importlib import metadata
 from typing import Any
 
 from aqkg.sparql.catalogue import NamedQuery, QueryParam
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from aqkg.sparql.param_checks import LEVEL_TYPES, DataBounds, declared_range
 from aqkg.web import recognition
 
@@ -73,6 +74,11 @@ def _query_operation(query: NamedQuery, bounds: DataBounds | None) -> JsonObject
     parameters = [_parameter(p, bounds) for p in query.params]
     if "format" not in {p.name for p in query.params}:
         parameters.append(_format_parameter(["json", "xml", "csv", "tsv"]))
+    success: JsonObject = {"description": "the query results", "content": _results_content()}
+    if query.paged:
+        parameters += _page_parameters()
+        success["description"] = "one page of the query results"
+        success["headers"] = _page_headers()
     return {
         "operationId": f"query_{query.name}",
         "summary": query.summary or query.name,
@@ -80,7 +86,7 @@ def _query_operation(query: NamedQuery, bounds: DataBounds | None) -> JsonObject
         "tags": query.tags,
         "parameters": parameters,
         "responses": {
-            "200": {"description": "the query results", "content": _results_content()},
+            "200": success,
             **_errors(400, 404, 406, 503, json_errors=True),
         },
     }
@@ -96,6 +102,44 @@ def _parameter(param: QueryParam, bounds: DataBounds | None) -> JsonObject:
         "required": param.required,
         "description": description,
         "schema": param_schema(param, bounds),
+    }
+
+
+def _page_parameters() -> list[JsonObject]:
+    """A listing query's page (aqkg.sparql.paging)."""
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "rows on the page",
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PAGE_SIZE,
+                "default": DEFAULT_PAGE_SIZE,
+            },
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "description": "rows skipped before the page",
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+    ]
+
+
+def _page_headers() -> JsonObject:
+    return {
+        "AQKG-Total-Count": {
+            "description": "the number of rows of all the pages",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "Link": {
+            "description": 'the previous and next pages (RFC 8288, rel="prev" and rel="next")',
+            "schema": {"type": "string"},
+        },
     }
 
 
