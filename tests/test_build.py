@@ -22,7 +22,7 @@ from aqkg.cli.main import main
 from aqkg.docs.readme import pages, render
 from aqkg.intake.project_files import project_files
 from aqkg.paths import GRAPH_BASE, ILLUSTRATIVE_GRAPH, INFERRED_GRAPH, project_root
-from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue
+from aqkg.sparql.catalogue import NamedQuery, bind_params, catalogue, every_row, for_embedded
 from aqkg.sparql.notes import pairings_note
 from aqkg.store.embedded import EmbeddedStore
 
@@ -268,7 +268,8 @@ def test_an_optional_param_narrows_a_query_never_widens_it(store: EmbeddedStore)
 def _rows_without(
     store: EmbeddedStore, query: NamedQuery, params: dict[str, str], dropped: str
 ) -> set[tuple[str, ...]]:
-    result = store.select(query.text, bind_params(query, params))
+    # every row (all the pages of a listing query), bound as the CLI binds
+    result = store.select(*for_embedded(every_row(query), bind_params(query, params)))
     keep = [i for i, name in enumerate(result.variables) if name != dropped]
     return {tuple(str(row[i]) for i in keep) for row in result.rows}
 

@@ -37,7 +37,7 @@ pytest_plugins = ["served_store"]
 
 PAGED = [query for query in catalogue().values() if query.paged]
 # the listing query the interface tests page through (hundreds of rows in the shipped data)
-LISTING = "sources"
+LISTING = "mappings"
 
 NESTED = """PREFIX ex: <http://example.org/>
 SELECT ?x ?n WHERE {

@@ -33,6 +33,7 @@ from aqkg.sparql.notes import needs_pairings, pairings_note
 from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page, count_text, page_text
 from aqkg.sparql.param_checks import check_params, store_select
 from aqkg.store.embedded import SelectResult
+from aqkg.store.endpoint import as_bound
 from aqkg.syntax.dataset import DEFAULT_BASE_IRI
 
 
@@ -137,6 +138,12 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
         result = run(page_text(sparql, page) if page else sparql)
         counted = run(count_text(sparql)) if page else None
+        if page is not None and isinstance(result, SelectResult):
+            # a parameter's column holds the term given, as without a page (Virtuoso
+            # rewrites "0"^^xsd:decimal as 0 when it is written into the text)
+            result = SelectResult(
+                result.variables, as_bound(result.variables, result.rows, bindings)
+            )
     except QueryFailed as error:
         raise CliError(str(error)) from None
     emit(_formatted(result, args.format, args.lang))

@@ -38,6 +38,7 @@ from aqkg.sparql.binding import inline
 from aqkg.sparql.paging import RESERVED_PARAMS, Page, PagingError, count_text, page_text
 from aqkg.store.backend import Store
 from aqkg.store.embedded import EmbeddedStore, SelectResult, Term
+from aqkg.store.endpoint import as_bound
 from aqkg.syntax.prefixes import PREFIXES
 from aqkg.syntax.sparql_text import QueryTextError
 
@@ -240,6 +241,8 @@ def run_page(
         raise QueryParamError(f"query {query.name} is not paged: it has no pages to choose")
     rows = store.select(*for_embedded(page_text(query.text, page), bindings))
     counted = store.select(*for_embedded(count_text(query.text), bindings))
+    # a parameter's column holds the term given (Virtuoso rewrites "0"^^xsd:decimal as 0)
+    rows = SelectResult(rows.variables, as_bound(rows.variables, rows.rows, bindings))
     return PageOfRows(rows, page, total_of(counted))
 
 

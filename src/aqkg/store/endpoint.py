@@ -162,7 +162,7 @@ class EndpointStore:
             [_term(solution.get(name), name in booleans) for name in variables]
             for solution in payload["results"]["bindings"]
         ]
-        return SelectResult(variables, _as_bound(variables, rows, bindings or {}))
+        return SelectResult(variables, as_bound(variables, rows, bindings or {}))
 
     def ask(
         self,
@@ -594,7 +594,7 @@ def _ntriples_document(triples: Iterable[ox.Triple]) -> bytes:
     return ox.serialize(skolemised, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _as_bound(
+def as_bound(
     variables: list[str], rows: list[list[Term | None]], bindings: Mapping[str, Term]
 ) -> list[list[Term | None]]:
     """A bound parameter's column holds the caller's term, as pyoxigraph gives it back: Virtuoso
