@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +21,18 @@ from aqkg.cli.common import (
 )
 from aqkg.sparql import results as result_output
 from aqkg.sparql.catalogue import (
+    Bound,
     NamedQuery,
     bind_params,
     catalogue,
-    for_embedded,
+    page_texts,
     resolve,
     total_of,
 )
 from aqkg.sparql.forms import Answer, QueryFailed, answer, answer_within, query_form
 from aqkg.sparql.negotiation import TURTLE_PREFIXES
 from aqkg.sparql.notes import needs_pairings, pairings_note
-from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page, count_text, page_text
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page
 from aqkg.sparql.param_checks import check_params, store_select
 from aqkg.store.embedded import SelectResult
 from aqkg.store.endpoint import as_bound
@@ -127,17 +129,18 @@ def _cmd_query(args: argparse.Namespace) -> int:
             if args.memory:
                 raise CliError("--timeout needs a built store or an endpoint, not --memory")
 
-        def run(text: str) -> Answer:
-            if page is not None:  # the page block filters on the parameters: constants there
-                text, left = for_embedded(text, bindings)
-            else:
-                left = bindings
+        def run(text: str, left: Mapping[str, Bound]) -> Answer:
             if args.timeout is None:
                 return answer(open_for_query(args), text, left, base)
             return answer_within(store_path(args), args.endpoint, text, left, base, args.timeout)
 
-        result = run(page_text(sparql, page) if page else sparql)
-        counted = run(count_text(sparql)) if page else None
+        counted = None
+        if named is not None and page is not None:
+            texts = page_texts(named, bindings, page)
+            result = run(texts.rows, texts.rows_bindings)
+            counted = run(texts.count, texts.count_bindings)
+        else:
+            result = run(sparql, bindings)
         if page is not None and isinstance(result, SelectResult):
             # a parameter's column holds the term given, as without a page (Virtuoso
             # rewrites "0"^^xsd:decimal as 0 when it is written into the text)

@@ -17,10 +17,10 @@ import pyoxigraph as ox
 from aqkg.explore._store import ExploreError, store_stamp
 from aqkg.explore._text import pasteable
 from aqkg.sparql import notes
-from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, for_embedded
+from aqkg.sparql.catalogue import Bound, NamedQuery, QueryParamError, bind_params, page_texts
 from aqkg.sparql.jobs import Job, Success
 from aqkg.sparql.negotiation import FormatChoice
-from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page, count_text, page_text
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, Page
 from aqkg.sparql.param_checks import check_params
 from aqkg.sparql.pool import QueryPool, select_rows
 from aqkg.sparql.readonly import refusal
@@ -101,19 +101,17 @@ def run_sparql(
     given = {k: v for k, v in (params or {}).items() if v.strip()}
     pool = _pool(store_path, timeout_seconds, endpoint)
     try:
-        bindings = bind_params(named, given) if named is not None else {}
+        bindings: Mapping[str, Bound] = bind_params(named, given) if named is not None else {}
         if named is not None:
             check_params(named, given, lambda sparql: select_rows(pool, sparql))
     except (QueryParamError, StoreError) as error:
         raise ExploreError(str(error)) from None
-    paged = named is not None and named.paged and query == named.text
-    if paged:
+    texts = None
+    if named is not None and named.paged and query == named.text:
         page = page or Page()
-        # the page block filters on the parameters before its LIMIT: constants there
-        query, left = for_embedded(page_text(query, page), bindings)
-    else:
-        left = bindings
-    job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings if left else {})
+        texts = page_texts(named, bindings, page)
+        query, bindings = texts.rows, texts.rows_bindings
+    job = Job(query, FormatChoice("json", "turtle", "explorer"), bindings)
     started = time.perf_counter()
     outcome = pool.run(job)
     seconds = time.perf_counter() - started
@@ -122,11 +120,10 @@ def run_sparql(
     if outcome.content_type.startswith("text/turtle"):
         return SparqlResult("graph", turtle=outcome.body.decode("utf-8"), seconds=seconds)
     result = _parsed_results(outcome.body, seconds)
-    if not paged or named is None:
+    if texts is None:
         return result
-    counting, left = for_embedded(count_text(named.text), bindings)
     try:
-        (row,) = select_rows(pool, counting, bindings if left else {})
+        (row,) = select_rows(pool, texts.count, texts.count_bindings)
     except StoreError as error:
         raise ExploreError(str(error)) from None
     return replace(result, page=page, total=int(row[0]))

@@ -48,6 +48,9 @@ CURIE_PREFIXES = PREFIXES
 PARAM_PATTERN = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*$")
 
 
+Bound = ox.NamedNode | ox.Literal  # a parameter's value, as bind_params gives it
+
+
 class QueryParamError(Exception):
     """A parameter is missing, unknown or of the wrong type; the message says which and why."""
 
@@ -213,14 +216,29 @@ class PageOfRows:
     page: Page
     total: int
 
-    @property
-    def first(self) -> int:
-        """The 1-based number of the page's first row (0 when it has none)."""
-        return self.page.offset + 1 if self.result.rows else 0
 
-    @property
-    def last(self) -> int:
-        return self.page.offset + len(self.result.rows)
+@dataclass(frozen=True)
+class PageTexts:
+    """What to run for a page of a paged query: the page's text and the count's, each with
+    the bindings left to substitute (none where the values are written in as constants)."""
+
+    rows: str
+    rows_bindings: Mapping[str, Bound]
+    count: str
+    count_bindings: Mapping[str, Bound]
+
+
+def page_texts(query: NamedQuery, bindings: Mapping[str, Bound], page: Page) -> PageTexts:
+    """A page of a paged query and its total, as every interface runs them.
+
+    The parameters are written in as constants on every backend (:func:`for_embedded`): the
+    page block filters on them before its LIMIT, which a VALUES block joined outside the
+    block (an endpoint's usual binding) would apply too late."""
+    if not query.paged:
+        raise QueryParamError(f"query {query.name} is not paged: it has no pages to choose")
+    rows, rows_left = for_embedded(page_text(query.text, page), bindings)
+    count, count_left = for_embedded(count_text(query.text), bindings)
+    return PageTexts(rows, bindings if rows_left else {}, count, bindings if count_left else {})
 
 
 def every_row(query: NamedQuery) -> str:
@@ -230,17 +248,12 @@ def every_row(query: NamedQuery) -> str:
 
 
 def run_page(
-    store: Store, query: NamedQuery, bindings: Mapping[str, Term], page: Page
+    store: Store, query: NamedQuery, bindings: Mapping[str, Bound], page: Page
 ) -> PageOfRows:
-    """A page of a paged query's rows and its total.
-
-    The parameters are written in as constants on every backend (:func:`for_embedded`): the
-    page block filters on them before its LIMIT, which a VALUES block joined outside the
-    block (an endpoint's usual binding) would apply too late."""
-    if not query.paged:
-        raise QueryParamError(f"query {query.name} is not paged: it has no pages to choose")
-    rows = store.select(*for_embedded(page_text(query.text, page), bindings))
-    counted = store.select(*for_embedded(count_text(query.text), bindings))
+    """A page of a paged query's rows and its total (:func:`page_texts`)."""
+    texts = page_texts(query, bindings, page)
+    rows = store.select(texts.rows, texts.rows_bindings)
+    counted = store.select(texts.count, texts.count_bindings)
     # a parameter's column holds the term given (Virtuoso rewrites "0"^^xsd:decimal as 0)
     rows = SelectResult(rows.variables, as_bound(rows.variables, rows.rows, bindings))
     return PageOfRows(rows, page, total_of(counted))

@@ -47,11 +47,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from aqkg.exports.downloads import Downloads
 from aqkg.exports.ontology_docs import ontology_html
 from aqkg.exports.records import context_document
-from aqkg.sparql.catalogue import NamedQuery, QueryParamError, bind_params, for_embedded
+from aqkg.sparql.catalogue import (
+    NamedQuery,
+    QueryParamError,
+    bind_params,
+    for_embedded,
+    page_texts,
+)
 from aqkg.sparql.jobs import Failure, Job, Success, Task
 from aqkg.sparql.negotiation import FormatChoice, FormatError, choose_formats
 from aqkg.sparql.notes import needs_pairings, pairings_note_task
-from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, count_text, page_text
+from aqkg.sparql.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from aqkg.sparql.param_checks import check_params, data_bounds
 from aqkg.sparql.pool import QueryPool, select_rows
 from aqkg.sparql.readonly import FILE_MESSAGE, READ_ONLY_MESSAGE, mentions_file_iri, refusal
@@ -411,16 +417,19 @@ async def _api_query(request: Request, method: str, params: Params) -> Response:
     choice = _formats(request, formats)
     text: str = query.text
     page = _page(params) if query.paged else None
-    if page is not None:
-        text = page_text(text, page)
-    if service.settings.endpoint is None or page is not None:
-        # pyoxigraph plans from constants; a page block must filter on them before its LIMIT
-        text, left = for_embedded(text, bindings)
-        bindings = bindings if left else {}  # written into the text as constants
-    job = Job(query=text, formats=choice, bindings=bindings, base_iri=_base_iri(request))
+    texts = page_texts(query, bindings, page) if page is not None else None
+    if texts is not None:
+        text, left = texts.rows, texts.rows_bindings
+    elif service.settings.endpoint is None:  # pyoxigraph plans from constants
+        text, written = for_embedded(text, bindings)
+        left = bindings if written else {}  # written into the text as constants
+    else:
+        left = bindings
+    job = Job(query=text, formats=choice, bindings=left, base_iri=_base_iri(request))
     response = await _run(request, job)
-    if page is not None:
-        total = await _total(request, query, given)
+    if page is not None and texts is not None:
+        (row,) = await service.in_thread(service.select, texts.count, texts.count_bindings)
+        total = int(row[0])
         response = replace(
             response, headers={**response.headers, **_page_headers(request, page, total)}
         )
@@ -439,15 +448,6 @@ def _page(params: Params) -> Page:
     if not 1 <= values["limit"] <= MAX_PAGE_SIZE:
         raise HttpError(400, f"limit={values['limit']}: give 1 to {MAX_PAGE_SIZE} rows a page")
     return Page(values["limit"], values["offset"])
-
-
-async def _total(request: Request, query: NamedQuery, given: dict[str, str]) -> int:
-    """How many rows the listing query has in all, counted by a query worker."""
-    bindings = bind_params(query, given)
-    text, left = for_embedded(count_text(query.text), bindings)
-    service = _service(request)
-    (row,) = await service.in_thread(service.select, text, bindings if left else {})
-    return int(row[0])
 
 
 def _page_headers(request: Request, page: Page, total: int) -> dict[str, str]:
